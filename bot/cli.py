@@ -12,6 +12,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.logging_setup import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from knowledge.cards import pick_language
 from knowledge.exchange import FORMATS, ExchangeError, read_files, render_export
@@ -54,6 +55,30 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
     commands.add_parser("run", help="start the Telegram bot")
+
+    # --- production (issue 6): newsroom API keys and the HTTP API on its own ---
+    apikey = commands.add_parser("apikey", help="manage newsroom API keys")
+    apikey_commands = apikey.add_subparsers(dest="apikey_command", required=True, metavar="ACTION")
+    create_key = apikey_commands.add_parser("create", help="create a key (shown once)")
+    create_key.add_argument("name", help="who the key is for, e.g. newsroom-kz")
+    apikey_commands.add_parser("list", help="list keys (names and dates, never the keys)")
+    revoke_key = apikey_commands.add_parser("revoke", help="revoke a key at once")
+    revoke_key.add_argument("name")
+    api = commands.add_parser("api", help="serve the newsroom HTTP API alone")
+    api.add_argument("--port", type=int, help="port (default TEKSER_API_PORT, 8080)")
+
+    # --- moderation (issue 5): roles from the shell ---
+    moderator = commands.add_parser("moderator", help="manage moderators (admins and editors)")
+    moderator_commands = moderator.add_subparsers(
+        dest="moderator_command", required=True, metavar="ACTION"
+    )
+    add_moderator = moderator_commands.add_parser("add", help="grant a role to a Telegram user id")
+    add_moderator.add_argument("user_id", type=int, metavar="ID")
+    add_moderator.add_argument("--role", choices=("admin", "editor"), default="editor")
+    add_moderator.add_argument("--name", default="", help="how the list shows them")
+    remove_moderator = moderator_commands.add_parser("remove", help="take the role away")
+    remove_moderator.add_argument("user_id", type=int, metavar="ID")
+    moderator_commands.add_parser("list", help="owners (TEKSER_OWNER_IDS), admins and editors")
     return parser
 
 
@@ -185,6 +210,104 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- production (issue 6) ---
+
+
+def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge import api_keys
+
+    kb = _open_base(settings)
+    try:
+        with kb.session() as session:
+            if args.apikey_command == "create":
+                row, key = api_keys.create_api_key(session, name=args.name)
+                session.commit()
+                print(
+                    f"API key {row.name!r} created. Copy it now: it is shown only this once.",
+                    file=sys.stderr,
+                )
+                print(key)
+            elif args.apikey_command == "revoke":
+                api_keys.revoke_api_key(session, name=args.name)
+                session.commit()
+                print(f"API key {args.name!r} revoked: requests with it are refused from now on.")
+            else:
+                rows = api_keys.list_api_keys(session)
+                if not rows:
+                    print("No API keys yet: create one with `tekser apikey create NAME`.")
+                for row in rows:
+                    state = (
+                        f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+                    )
+                    print(f"{row.name}\tcreated {row.created_at:%Y-%m-%d %H:%M}\t{state}")
+    except api_keys.ApiKeyError as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        kb.close()
+    return 0
+
+
+def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from bot.logging_setup import configure_logging
+    from bot.web import build_server, build_web_app
+    from knowledge.sync import DebunkSync
+
+    port = args.port or settings.api_port
+    if not 1 <= port <= 65535:
+        raise CommandError("--port takes a number from 1 to 65535")
+    configure_logging(settings)
+    kb = _open_base(settings, load=True)
+    sync = DebunkSync(kb, check_interval=settings.sync_check_seconds).start()
+    server = build_server(build_web_app(settings, kb), host=settings.listen, port=port)
+    try:
+        asyncio.run(server.serve())
+    finally:
+        sync.stop()
+        kb.close()
+    return 0
+
+
+# --- moderation (issue 5) ---
+
+
+def cmd_moderator(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge import audit, roles
+
+    kb = _open_base(settings)
+    try:
+        with kb.session() as session:
+            if args.moderator_command == "add":
+                roles.grant(
+                    session, user_id=args.user_id, role=args.role, granted_by=None, name=args.name
+                )
+                audit.record(session, actor=audit.SHELL, action="grant",
+                             after={"user_id": args.user_id, "role": args.role})  # fmt: skip
+                session.commit()
+                print(f"{args.user_id} is now {args.role}.")
+            elif args.moderator_command == "remove":
+                removed = roles.revoke(session, user_id=args.user_id)
+                if removed is None:
+                    raise CommandError(
+                        f"{args.user_id} is not a stored moderator "
+                        "(owners are set in TEKSER_OWNER_IDS)."
+                    )
+                audit.record(session, actor=audit.SHELL, action="revoke",
+                             before={"user_id": args.user_id, "role": removed.role})  # fmt: skip
+                session.commit()
+                print(f"{args.user_id} is no longer {removed.role}.")
+            else:
+                for owner in sorted(settings.owner_ids):
+                    print(f"{owner}\towner\t(TEKSER_OWNER_IDS)")
+                for row in roles.list_moderators(session):
+                    print(f"{row.user_id}\t{row.role}\t{row.name}\t{row.granted_at:%Y-%m-%d}")
+    finally:
+        kb.close()
+    return 0
+
+
+SERVICE_COMMANDS = frozenset({"run", "api"})
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "check": cmd_check,
     "import": cmd_import,
@@ -192,6 +315,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "seed": cmd_seed,
     "db": cmd_db,
     "run": cmd_run,
+    "apikey": cmd_apikey,
+    "api": cmd_api,
+    "moderator": cmd_moderator,
 }
 
 
@@ -199,10 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level if args.command == "run" else logging.WARNING,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        configure_logging(settings)
+        if args.command not in SERVICE_COMMANDS:  # one-shot commands print results, not logs
+            logging.getLogger().setLevel(logging.WARNING)
         return COMMANDS[args.command](args, settings)
     except (SettingsError, CommandError, ExchangeError) as exc:
         print(f"tekser: {exc}", file=sys.stderr)

@@ -83,6 +83,44 @@ class Settings(BaseSettings):
         default=64, ge=1, le=1024, description="Updates the bot works on at the same time"
     )
 
+    # --- production: HTTP API, webhook path, index sync, link expansion (issue 6) ---
+    api_port: int = Field(default=8080, ge=1, le=65535, description="Port of `tekser api`")
+    api_requests_per_minute: int = Field(
+        default=60, ge=1, description="Requests one API key may make per minute"
+    )
+    api_max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest API request body accepted"
+    )
+    webhook_path: str = Field(
+        default="/telegram",
+        pattern=r"^/[A-Za-z0-9._~/-]*$",
+        description="Path Telegram posts updates to (the webhook URL ends with it)",
+    )
+    sync_check_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often a worker compares the base's version with its index (PostgreSQL)",
+    )
+    link_preview: bool = Field(
+        default=True, description="Fetch a linked article to match its text (SSRF-safe)"
+    )
+
+    # --- moderation (issue 5) ---
+    moderator_announce_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="New submissions are announced in the moderators' chat at most this often",
+    )
+    moderator_chat_language: Literal["en", "ru", "kk"] = Field(
+        default="ru", description="Language of the announcements in the moderators' chat"
+    )
+    import_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        le=20 * 1024 * 1024,
+        description="Largest file /import accepts (Telegram bots can download up to 20 MB)",
+    )
+
     @field_validator("owner_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

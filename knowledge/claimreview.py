@@ -103,16 +103,26 @@ def to_datafeed(entries: list[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _reviews_in(document: Any) -> list[Any]:
     if isinstance(document, list):
         return document
     if isinstance(document, dict):
         if document.get("@type") == "DataFeed":
-            items = document.get("dataFeedElement") or []
+            items = _as_list(document.get("dataFeedElement"))
             # DataFeedItem wrappers carry the review in `item`
             return [i.get("item", i) if isinstance(i, dict) else i for i in items]
         if "@graph" in document:
-            return list(document["@graph"])
+            return _as_list(document["@graph"])
         return [document]
     return []
 
@@ -123,7 +133,7 @@ def _slug_for(review: Mapping[str, Any]) -> str:
         return identifier
     basis = str(review.get("url") or review.get("claimReviewed") or "")
     words = re.sub(r"[^a-z0-9]+", "-", str(review.get("claimReviewed", "")).lower()).strip("-")
-    digest = hashlib.sha256(basis.encode()).hexdigest()[:8]
+    digest = hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{words[:60].strip('-') or 'claim'}-{digest}"
 
 
@@ -136,8 +146,8 @@ def _name(value: Any) -> str:
 
 
 def _urls(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value] if value else []
-    return [i["url"] if isinstance(i, dict) else str(i) for i in items if i]
+    urls = [i.get("url") if isinstance(i, dict) else i for i in _as_list(value)]
+    return [str(u) for u in urls if u and isinstance(u, str)]
 
 
 def from_claimreviews(document: Any) -> tuple[list[dict[str, Any]], list[str]]:
@@ -153,7 +163,7 @@ def from_claimreviews(document: Any) -> tuple[list[dict[str, Any]], list[str]]:
         if not claim:
             problems.append(f"{where}.claimReviewed: required")
             continue
-        rating = _name({"name": (review.get("reviewRating") or {}).get("alternateName", "")})
+        rating = _name({"name": _as_dict(review.get("reviewRating")).get("alternateName", "")})
         verdict = verdict_from_rating(rating)
         if verdict is None:
             problems.append(f"{where}.reviewRating.alternateName: {rating!r} is not a known rating")
@@ -182,16 +192,18 @@ def from_claimreviews(document: Any) -> tuple[list[dict[str, Any]], list[str]]:
             entry["published"] = str(review["datePublished"])[:10]
         entry["title"].setdefault(lang, claim)
         entry["disproof"].setdefault(lang, body)
-        item = review.get("itemReviewed") or {}
-        wordings = item.get("alternateName") or [claim]
-        for text in wordings if isinstance(wordings, list) else [wordings]:
+        item = _as_dict(review.get("itemReviewed"))
+        for text in _as_list(item.get("alternateName")) or [claim]:
             if str(text).strip():
                 entry["claims"].append({"lang": lang, "text": str(text).strip()})
-        citations = review.get("citation") or []
         sources = [
-            {"url": c["url"], "title": c.get("name", ""), "publisher": _name(c.get("publisher"))}
-            for c in (citations if isinstance(citations, list) else [citations])
-            if isinstance(c, dict) and c.get("url")
+            {
+                "url": str(c["url"]),
+                "title": str(c.get("name") or ""),
+                "publisher": _name(c.get("publisher")),
+            }
+            for c in _as_list(review.get("citation"))
+            if isinstance(c, dict) and isinstance(c.get("url"), str)
         ]
         if not sources and url:
             sources = [{"url": url, "title": claim, "publisher": _name(review.get("author"))}]

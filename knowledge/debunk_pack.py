@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -155,6 +156,15 @@ def _message(error: Mapping[str, Any]) -> str:
     return msg
 
 
+def _is_valid_unicode(raw: Any) -> bool:
+    """False when a string in the entry holds lone surrogates (they cannot be stored)."""
+    try:
+        json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, TypeError):
+        return False
+    return True
+
+
 def validate_entries(entries: list[Any]) -> ParsedPack:
     """Validate pack entries one by one, collecting `debunks[3].sources[0].url: ...` problems."""
     parsed = ParsedPack()
@@ -163,6 +173,10 @@ def validate_entries(entries: list[Any]) -> ParsedPack:
         label = f"debunks[{index}]"
         if isinstance(raw, dict) and isinstance(raw.get("slug"), str):
             label = f"debunks[{index}] ({raw['slug']})"
+        if not _is_valid_unicode(raw):
+            parsed.problems.append(f"{label}: contains text that is not valid Unicode")
+            parsed.rejected.append(label)
+            continue
         try:
             entry = PackDebunk.model_validate(raw)
         except ValidationError as exc:

@@ -31,6 +31,8 @@ FEATURES = (
     "fuzzy",  # character-level similarity of message and wording (rapidfuzz, 0..1)
     "semantic",  # cosine similarity of the embeddings (0 without the semantic extra)
     "sem_margin",  # cosine minus the best other debunk's cosine
+    "sem_mean",  # mean cosine of the debunk's three closest wordings
+    "sem_z",  # how far the cosine stands above the message's 30 nearest wordings (z-score)
     "qlen",  # log(1 + number of content words in the message)
 )
 
@@ -49,7 +51,7 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-z))
 
 
-# Fitted by bench/fit_thresholds.py (see bench/README.md).
+# BEGIN FITTED (bench/fit_thresholds.py --write)
 LEXICAL_CALIBRATION = Calibration(
     intercept=-6.0,
     weights={
@@ -74,14 +76,17 @@ SEMANTIC_CALIBRATION = Calibration(
         "qlen": 0.2,
     },
 )
+FITTED_MATCH = 0.8
+FITTED_POSSIBLE = 0.3
+# END FITTED
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """Confidence cut-offs of the reply decision (fitted; exposed as TEKSER_MATCH_* settings)."""
 
-    match: float = 0.8  # confidence at or above which the best candidate is answered "match"
-    possible: float = 0.3  # ... at or above which it is offered as "possible"
+    match: float = FITTED_MATCH  # confidence from which a candidate is answered "match"
+    possible: float = FITTED_POSSIBLE  # ... from which it is offered as "possible"
 
 
 def decide(confidence: float, thresholds: Thresholds) -> str:

