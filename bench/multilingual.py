@@ -105,7 +105,6 @@ def main() -> int:
         data.MULTILINGUAL_EVAL, "multilingual evaluation set"
     ):
         return 1
-    data.single_thread()
     modes = [False] if args.lexical_only else [False, True]
     for semantic in modes:
         if semantic:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Message, Update
+from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from handlers import render
@@ -23,6 +24,7 @@ from handlers.context import (
 from handlers.i18n import DEFAULT_LANGUAGE, Translator, text_language, translator
 from handlers.incoming import Incoming, clean_text, mentions, merge, read_message
 from handlers.limits import Allowance
+from handlers.moderation_delivery import remember_cards_sent
 from knowledge import answers
 from knowledge.audience_service import CheckEntry
 from knowledge.link_preview import expandable_link
@@ -52,6 +54,7 @@ class Outcome:
 
     reply: render.Reply
     check: CheckEntry | None = None
+    cards: tuple[str, ...] = ()  # slugs of the debunk cards the reply shows (a "match")
 
 
 async def compose(
@@ -82,7 +85,9 @@ async def compose(
         count=len(context.kb.matcher),
         origin=incoming.origin,
     )
-    return Outcome(reply, answer.check_entry(source=source, chat_type=chat_type, lang=tr.lang))
+    check = answer.check_entry(source=source, chat_type=chat_type, lang=tr.lang)
+    shown = tuple(f.card.slug for f in answer.findings) if answer.verdict == "match" else ()
+    return Outcome(reply, check, cards=shown)
 
 
 async def _with_linked_article(
@@ -118,6 +123,8 @@ async def respond(
         await update_answer(context, target, outcome.reply, check=outcome.check)
     else:
         await answer_message(context, target, outcome.reply, check=outcome.check)
+    if target.chat.type == ChatType.PRIVATE:  # so a corrected card can reach this reader
+        await remember_cards_sent(context, target.chat_id, outcome.cards, lang=tr.lang)
 
 
 async def on_private_message(update: Update, context: TekserContext) -> None:

@@ -409,7 +409,14 @@ def privacy_reply(tr: Translator, *, retention_days: int) -> Reply:
             )
         ),
         esc(_("Kept until you change them: your language choice and your 👍/👎 votes.")),
-        esc(_("You are never stored by your Telegram id: only by a keyed hash of it.")),
+        esc(_("Everywhere else you are stored only by a keyed hash of your Telegram id.")),
+        esc(
+            _(
+                "Your chat id is kept only to deliver: until the fact-checkers answer what "
+                "you sent them, and for 30 days after I show you a debunk, so a correction "
+                "can reach you."
+            )
+        ),
         esc(_("/forgetme deletes everything stored about you at once.")),
     ]
     return Reply("\n".join(lines))

@@ -167,7 +167,7 @@ def _token_terms(token: str, kazakh: bool, alternates: bool) -> tuple[str, ...]:
     if not is_latin_word(token):
         return (_stem_cyrillic(token, kazakh),)
     english = _stemmer("english").stemWord(token)
-    if alternates and not any(c.isdigit() for c in token):
+    if alternates and len(token) > 3 and not any(c.isdigit() for c in token):
         cyr = fold(latin_to_cyrillic(token))
         if cyr not in _STOPWORDS:
             return (english, _stem_cyrillic(cyr, kazakh))
@@ -371,8 +371,8 @@ class SparseIndex:
     def coverage(self, query_terms: Sequence[str], row: int) -> tuple[float, float]:
         """IDF-weighted shares: of the row's terms found in the query, of the query's in the row.
 
-        A term counts as found when spelt alike (rapidfuzz ratio >= 80 for terms of five letters
-        or more), credited by its similarity, so a misspelt message still covers its claim.
+        A term counts as found when spelt alike (rapidfuzz ratio >= 80, same first letter, five
+        letters or more), credited by its similarity, so a misspelt message still covers its claim.
         Query terms absent from the index weigh as the rarest terms.
         """
         row_ids = self._row_terms[row]
@@ -385,7 +385,11 @@ class SparseIndex:
             np.array([len(t) < FUZZY_MIN_LENGTH for t in query])[:, None]
             | np.array([len(t) < FUZZY_MIN_LENGTH for t in row_strs])[None, :]
         )
-        sim[(sim < FUZZY_MIN_SIMILARITY) | (short & (sim < 1.0))] = 0.0
+        # typos seldom hit the first letter: "hello" is not a misspelt "shell"
+        other_start = (
+            np.array([t[0] for t in query])[:, None] != np.array([t[0] for t in row_strs])[None, :]
+        )
+        sim[(sim < FUZZY_MIN_SIMILARITY) | ((short | other_start) & (sim < 1.0))] = 0.0
         if not sim.any():
             return 0.0, 0.0
         row_idf = self.idf(np.asarray(row_ids, dtype=np.int64))

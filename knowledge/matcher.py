@@ -29,7 +29,7 @@ from knowledge.decision import (
 )
 from knowledge.embedding import Embedder, VectorCache, embed_passages_cached
 from knowledge.lexical import SparseIndex, char_ngrams, top_rows, word_terms
-from knowledge.normalise import extract_urls, fold, normalise, normalise_url
+from knowledge.normalise import extract_urls, fold, normalise, normalise_url, split_sentences
 from knowledge.passages import split_passages
 
 __all__ = [
@@ -41,12 +41,11 @@ __all__ = [
     "Thresholds",
 ]
 
-_DECISION_RANK = {"match": 2, "possible": 1, "none": 0}
-
 # Retrieval fusion (tuned on CLEF-2020 train, see bench/README.md).
 CANDIDATES_PER_CHANNEL = 30
 WORD_SHARE = 0.6  # share of the word channel in the lexical score (the rest: character trigrams)
-SEMANTIC_WEIGHT = 0.7  # share of the semantic channel in the fused score
+SEMANTIC_WEIGHT = 0.6  # share of the semantic channel in the fused score
+SECOND_WORDING_WEIGHT = 0.05  # a debunk's second-best wording adds this share (a tie-break)
 MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passages are matched
 FEATURED_CANDIDATES = 10  # candidates per passage that get features and a confidence
 
@@ -77,6 +76,14 @@ class MatchResult:
     query: str
     verdict: str  # "match" | "possible" | "none": the reply decision for the best candidate
     matches: tuple[Match, ...]  # up to `top` best candidates, ranked, even below thresholds
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    wordings: list[tuple[str, str]]  # (as written, normalised)
+    vectors: np.ndarray | None
+    words: list[list[str]]
+    grams: list[list[str]]
 
 
 @dataclass
@@ -179,22 +186,27 @@ class Matcher:
             return None
         return embed_passages_cached(self.embedder, self.vector_cache, texts)
 
-    def _add_rows(
-        self, slots: Sequence[int], wordings: Sequence[tuple[str, str]], *, bulk: bool
-    ) -> None:
+    def _prepare(self, wordings: list[tuple[str, str]]) -> _Prepared:
+        """Analyse and embed wordings (pure and slow: done outside the lock)."""
         cleans = [clean for _, clean in wordings]
-        vectors = self._embed(cleans)
-        self._grow_rows(len(wordings), 0 if vectors is None else vectors.shape[1])
-        words = [word_terms(c) for c in cleans]
-        grams = [char_ngrams(c) for c in cleans]
+        return _Prepared(
+            wordings=wordings,
+            vectors=self._embed(cleans),
+            words=[word_terms(c) for c in cleans],
+            grams=[char_ngrams(c) for c in cleans],
+        )
+
+    def _add_rows(self, slots: Sequence[int], prepared: _Prepared, *, bulk: bool) -> None:
+        vectors = prepared.vectors
+        self._grow_rows(len(slots), 0 if vectors is None else vectors.shape[1])
         if bulk:
-            rows = self._words.add_many(words)
-            gram_rows = self._grams.add_many(grams)
+            rows = self._words.add_many(prepared.words)
+            gram_rows = self._grams.add_many(prepared.grams)
         else:
-            rows = [self._words.add(w) for w in words]
-            gram_rows = [self._grams.add(g) for g in grams]
+            rows = [self._words.add(w) for w in prepared.words]
+            gram_rows = [self._grams.add(g) for g in prepared.grams]
         assert rows == gram_rows, "word and trigram indexes must share row ids"
-        for row, slot, (text, clean) in zip(rows, slots, wordings, strict=True):
+        for row, slot, (text, clean) in zip(rows, slots, prepared.wordings, strict=True):
             assert row == len(self._row_text)
             self._row_text.append(text)
             self._row_folded.append(fold(clean))
@@ -205,27 +217,24 @@ class Matcher:
             self._matrix[rows[0] : rows[-1] + 1] = vectors
 
     def load(self, entries: Iterable[DebunkEntry]) -> None:
-        """Replace the whole index with ``entries`` (built in bulk)."""
+        """Replace the whole index with ``entries`` (built in bulk; a repeated slug: last wins)."""
+        unique = list({entry.slug: entry for entry in entries}.values())
+        per_entry = [self._wordings(entry) for entry in unique]
+        prepared = self._prepare([w for wordings in per_entry for w in wordings])
         with self._lock:
             self._reset()
             slots: list[int] = []
-            wordings: list[tuple[str, str]] = []
-            for entry in entries:
-                if entry.slug in self._slot_of:
-                    self._drop(entry.slug)
-                slot = self._new_slot(entry)
-                for wording in self._wordings(entry):
-                    slots.append(slot)
-                    wordings.append(wording)
-            self._add_rows(slots, wordings, bulk=True)
+            for entry, wordings in zip(unique, per_entry, strict=True):
+                slots += [self._new_slot(entry)] * len(wordings)
+            self._add_rows(slots, prepared, bulk=True)
 
     def upsert(self, entry: DebunkEntry) -> None:
         """Add or replace one debunk without rebuilding the index."""
-        wordings = self._wordings(entry)
+        prepared = self._prepare(self._wordings(entry))
         with self._lock:
             self._drop(entry.slug)
             slot = self._new_slot(entry)
-            self._add_rows([slot] * len(wordings), wordings, bulk=False)
+            self._add_rows([slot] * len(prepared.wordings), prepared, bulk=False)
 
     def remove(self, slug: str) -> None:
         """Stop matching one debunk (no-op when unknown)."""
@@ -257,30 +266,48 @@ class Matcher:
         """Rank the debunks that answer ``text``; decide match / possible / none."""
         top = max(1, top)
         clean = normalise(text)
+        best: dict[int, tuple[_Candidate, str]] = {}
         passages = split_passages(clean)
+        self._collect(passages, best)
+        if len(passages) == 1 and self._several_claims(best):
+            # a short post may repeat several claims: look at its sentences one by one
+            sentences = [p for p in split_sentences(clean) if len(p.split()) >= 3]
+            if len(sentences) >= 2:
+                self._collect(sentences, best)
+        with self._lock:
+            appearances = self._appearance_matches(text)
+            seen = {m.slug for m in appearances}
+            ranked = sorted(best.values(), key=lambda held: _rank_key(held[0]))
+            matches = [
+                self._to_match(cand, passage)
+                for cand, passage in ranked
+                if self._entries[cand.slot] is not None  # not removed meanwhile
+            ]
+        matches = appearances + [m for m in matches if m.slug not in seen]
+        matches = matches[:top]
+        verdict = matches[0].decision if matches else "none"
+        return MatchResult(query=text, verdict=verdict, matches=tuple(matches))
+
+    def _collect(self, passages: list[str], best: dict[int, tuple[_Candidate, str]]) -> None:
+        """Match passages; keep in ``best`` each debunk's strongest candidate and its passage."""
         if len(passages) > MAX_MATCHED_PASSAGES:
             with self._lock:
                 passages = self._promising(passages, MAX_MATCHED_PASSAGES)
         query_vectors = None
         if self.embedder is not None and passages:
-            query_vectors = self.embedder.embed_queries(passages)
+            query_vectors = self.embedder.embed_queries(passages)  # slow: outside the lock
         with self._lock:
-            best: dict[int, tuple[_Candidate, str]] = {}
             for i, passage in enumerate(passages):
                 qvec = None if query_vectors is None else query_vectors[i]
                 for cand in self._match_passage(passage, qvec):
                     held = best.get(cand.slot)
-                    if held is None or cand.confidence > held[0].confidence:
+                    if held is None or _strength(cand) > _strength(held[0]):
                         best[cand.slot] = (cand, passage)
-            appearances = self._appearance_matches(text)
-            seen = {m.slug for m in appearances}
-            matches = [self._to_match(cand, passage) for cand, passage in best.values()]
-            matches = [m for m in matches if m.slug not in seen]
-            matches.sort(key=lambda m: (-_DECISION_RANK[m.decision], -m.score))
-            matches = appearances + matches
-        matches = matches[:top]
-        verdict = matches[0].decision if matches else "none"
-        return MatchResult(query=text, verdict=verdict, matches=tuple(matches))
+
+    def _several_claims(self, best: dict[int, tuple[_Candidate, str]]) -> bool:
+        """True when two debunks are both plausible answers (worth a closer look)."""
+        confidences = sorted((cand.confidence for cand, _ in best.values()), reverse=True)
+        return len(confidences) >= 2 and confidences[1] >= self.thresholds.possible
 
     def _promising(self, passages: list[str], limit: int) -> list[str]:
         """The ``limit`` passages of a long text with the strongest lexical evidence, in order."""
@@ -298,7 +325,7 @@ class Matcher:
         return Match(
             slug=entry.slug,
             score=round(cand.confidence, 4),
-            decision=decide(cand.confidence, self.thresholds),
+            decision=decide(cand.confidence, self.thresholds, rival=cand.features["rival"]),
             matched=self._row_text[cand.row],
             passage=passage,
             evidence={k: round(v, 4) for k, v in cand.features.items()},
@@ -347,23 +374,25 @@ class Matcher:
         if not len(slots):
             return []
 
-        # per-debunk channel maxima (over the debunk's wordings)
+        # per-debunk channel scores (best wording, see _support)
         m = len(slots)
         word_best = np.zeros(m)
         gram_best = np.zeros(m)
         sem_best = np.zeros(m)
         sem_mean = np.zeros(m)
+        sem_support = np.zeros(m)
         best_row = np.zeros(m, dtype=np.int64)
         word_row = np.zeros(m, dtype=np.int64)
         for i, slot in enumerate(slots.tolist()):
             slot_rows = np.asarray(self._slot_rows[slot])
             w = word_scores[slot_rows]
             g = gram_scores[slot_rows]
-            word_best[i], gram_best[i] = w.max(), g.max()
+            word_best[i], gram_best[i] = _support(w), _support(g)
             word_row[i] = slot_rows[int(w.argmax())]
             if sem_scores is not None:
                 s = sem_scores[slot_rows]
                 sem_best[i] = s.max()
+                sem_support[i] = _support(s)
                 sem_mean[i] = np.sort(s)[-3:].mean()
                 best_row[i] = slot_rows[int(s.argmax())]
             else:
@@ -371,9 +400,9 @@ class Matcher:
 
         lexical = WORD_SHARE * _scaled(word_best) + (1 - WORD_SHARE) * _scaled(gram_best)
         if sem_scores is not None:
-            lo = float(sem_best.min())
-            spread = float(sem_best.max()) - lo
-            sem_norm = (sem_best - lo) / spread if spread > 1e-9 else np.ones(m)
+            lo = float(sem_support.min())
+            spread = float(sem_support.max()) - lo
+            sem_norm = (sem_support - lo) / spread if spread > 1e-9 else np.ones(m)
             fused = SEMANTIC_WEIGHT * sem_norm + (1 - SEMANTIC_WEIGHT) * lexical
         else:
             fused = lexical
@@ -402,7 +431,31 @@ class Matcher:
             cand = _Candidate(slot=int(slots[i]), row=row, features=features)
             cand.confidence = self.calibration.confidence(features)
             candidates.append(cand)
+        confidences = np.array([c.confidence for c in candidates])
+        for cand, rival in zip(candidates, _runner_up(confidences).tolist(), strict=True):
+            cand.features["rival"] = rival
         return candidates
+
+
+def _support(scores: np.ndarray) -> float:
+    """A debunk's score in one channel: its best wording, plus a little of its second best.
+
+    The second wording breaks ties between debunks that share a wording (CLEF has many
+    fact-check articles with the same title) by how well their other wordings fit.
+    """
+    if len(scores) < 2:
+        return float(scores.max())
+    second, first = np.partition(scores, len(scores) - 2)[-2:]
+    return float(first + SECOND_WORDING_WEIGHT * second)
+
+
+def _rank_key(cand: _Candidate) -> tuple[float, float, int]:
+    """Retrieval rank: fused score (each passage's best has 1), then confidence, then load order."""
+    return (-round(cand.features["fused"], 6), -cand.confidence, cand.slot)
+
+
+def _strength(cand: _Candidate) -> tuple[float, float]:
+    return cand.confidence, cand.features["fused"]
 
 
 def _runner_up(values: np.ndarray) -> np.ndarray:

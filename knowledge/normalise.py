@@ -87,8 +87,11 @@ def normalise_url(url: str) -> str:
     url = _trim_url(url.strip())
     if "://" not in url:
         url = "http://" + url
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().rstrip(".")
+    except ValueError:  # "http://[oops": not a URL a browser would open; keep it as written
+        return url.lower()
     if host.startswith("www."):
         host = host[4:]
     host = _HOST_ALIASES.get(host, host)

@@ -5,16 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-# Importing the table modules registers their tables on SQLModel.metadata (for autogenerate).
-import knowledge.api_keys
-import knowledge.audience
-import knowledge.audit
-import knowledge.bot_state
-import knowledge.deliveries
-import knowledge.drafts
-import knowledge.models
-import knowledge.review
-import knowledge.roles  # noqa: F401
+import knowledge.migrations.env_tables  # noqa: F401  (registers every table)
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -172,3 +172,19 @@ async def test_dismissing_as_not_a_claim_shows_the_next_one(bot: Running) -> Non
     assert "already dealt with" in gone.params.get("text", "")
     with bot.kb.session() as session:
         assert session.exec(select(SubmitterContact)).all() == []
+
+
+async def test_a_correction_reaches_a_reader_who_got_the_card_from_a_check(bot: Running) -> None:
+    await grant(bot.standin, EDITOR)
+    sent = bot.standin.push_text(AIGERIM, "Kazakhstan sold Baikonur cosmodrome to China")
+    first = await bot.standin.wait_reply(sent)
+    assert "Unproven" in first.plain
+
+    menu = await ask(bot.standin, EDITOR, f"/edit {BAIKONUR}", "What do you want to change?")
+    verdicts = await press(bot.standin, EDITOR, menu, "Verdict", "What is the verdict?")
+    since = len(bot.standin.calls)
+    await press(bot.standin, EDITOR, verdicts, "False", "Saved the verdict")
+    offer = await answer(bot.standin, EDITOR.id, "1 reader received this card", since=since)
+    await press(bot.standin, EDITOR, offer, "Send the correction", "Sending the corrected card")
+    corrected = await answer(bot.standin, AIGERIM.id, "Correction", "❌ False")
+    assert "Kazakhstan secretly sold" in corrected.plain
