@@ -32,6 +32,8 @@ from knowledge.lexical import SparseIndex, char_ngrams, top_rows, word_terms
 from knowledge.normalise import extract_urls, fold, normalise, normalise_url, split_sentences
 from knowledge.passages import split_passages
 
+_DECISION_RANK = {"none": 0, "possible": 1, "match": 2}
+
 __all__ = [
     "ClaimText",
     "DebunkEntry",
@@ -301,13 +303,18 @@ class Matcher:
                 qvec = None if query_vectors is None else query_vectors[i]
                 for cand in self._match_passage(passage, qvec):
                     held = best.get(cand.slot)
-                    if held is None or _strength(cand) > _strength(held[0]):
+                    if held is None or self._strength(cand) > self._strength(held[0]):
                         best[cand.slot] = (cand, passage)
 
+    def _strength(self, cand: _Candidate) -> tuple[int, float, float]:
+        """Which of a debunk's candidates (from different passages) speaks for it."""
+        decision = decide(cand.confidence, self.thresholds, rival=cand.features["rival"])
+        return _DECISION_RANK[decision], cand.confidence, cand.features["fused"]
+
     def _several_claims(self, best: dict[int, tuple[_Candidate, str]]) -> bool:
-        """True when two debunks are both plausible answers (worth a closer look)."""
+        """True when two debunks are both half-way to a match (worth a closer look)."""
         confidences = sorted((cand.confidence for cand, _ in best.values()), reverse=True)
-        return len(confidences) >= 2 and confidences[1] >= self.thresholds.possible
+        return len(confidences) >= 2 and confidences[1] >= self.thresholds.match / 2
 
     def _promising(self, passages: list[str], limit: int) -> list[str]:
         """The ``limit`` passages of a long text with the strongest lexical evidence, in order."""
@@ -452,10 +459,6 @@ def _support(scores: np.ndarray) -> float:
 def _rank_key(cand: _Candidate) -> tuple[float, float, int]:
     """Retrieval rank: fused score (each passage's best has 1), then confidence, then load order."""
     return (-round(cand.features["fused"], 6), -cand.confidence, cand.slot)
-
-
-def _strength(cand: _Candidate) -> tuple[float, float]:
-    return cand.confidence, cand.features["fused"]
 
 
 def _runner_up(values: np.ndarray) -> np.ndarray:
