@@ -18,7 +18,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from bot.persistence import DatabasePersistence
+from bot.persistence import WorkerPersistence
 from bot.settings import Settings
 from handlers import (
     buttons,
@@ -34,9 +34,10 @@ from handlers import (
 from handlers.context import Services, TekserContext, install
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from handlers.limits import CheckLimiter
+from knowledge import shared_state
 from knowledge.answers import CardCache
 from knowledge.audience_service import Audience
-from knowledge.link_preview import LinkExpander
+from knowledge.link_preview import DatabasePreviewCache, LinkExpander
 from knowledge.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
     """The PTB Application for `settings`, talking to `settings.bot_api_url`, with every handler."""
     if settings.bot_token is None:
         raise ValueError("TEKSER_BOT_TOKEN is not set")
+    secret = settings.secret.get_secret_value()
+    # moderators' conversations survive restarts and continue on any worker (bot/persistence.py)
+    persistence = WorkerPersistence(kb.engine, secret=secret)
     application = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
@@ -84,15 +88,20 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
         )
         .concurrent_updates(settings.concurrent_updates)
         .post_init(on_startup)
-        .persistence(DatabasePersistence(kb.engine))  # moderators' conversations survive restarts
+        .persistence(persistence)
         .build()
     )
-    audience = Audience(kb.engine, secret=settings.secret.get_secret_value())
-    limiter = CheckLimiter(settings.checks_per_minute)
-    links = LinkExpander() if settings.link_preview else None
+    audience = Audience(kb.engine, secret=secret)
+    # shared by every worker through the database: the per-reader quota and the link cache
+    limiter = CheckLimiter(kb.engine, per_minute=settings.checks_per_minute, key=audience.key)
+    links = LinkExpander(cache=DatabasePreviewCache(kb.engine)) if settings.link_preview else None
     install(application, Services(settings, kb, audience, limiter, CardCache(kb), links=links))
     for module in HANDLER_MODULES:
         application.add_handlers(module.HANDLERS)
+    # Around all of the above (groups -100 and 100): before any handler looks at an update, load
+    # the sender's language, the chat's settings and the moderator's conversation step from the
+    # database (another worker may have changed them); afterwards write a new step at once.
+    application.add_handlers(persistence.handlers())
     application.add_error_handler(errors.on_error)
     return application
 
@@ -124,3 +133,5 @@ async def purge_expired(context: CallbackContext[Any, Any, Any, Any]) -> None:
     days = services.settings.retention_days
     removed = await asyncio.to_thread(services.audience.purge, days=days)
     log.info("retention: removed %d rows older than %d days", removed, days)
+    expired = await asyncio.to_thread(shared_state.purge_expired, services.kb.engine)
+    log.info("shared state: removed %d expired quotas, link previews and conversations", expired)

@@ -26,8 +26,9 @@ def semantic_embedder(settings: Settings) -> Embedder | None:
         return None
 
 
-def open_knowledge(settings: Settings, *, load: bool = True) -> KnowledgeBase:
-    """Connect, migrate and (unless `load` is False) fill the matcher from the database."""
+def open_knowledge(settings: Settings, *, load: bool = True, seed: bool = False) -> KnowledgeBase:
+    """Connect, migrate, import the bundled seed pack into an empty base if `seed`, and (unless
+    `load` is False) fill the matcher from the database."""
     engine = create_engine_for(settings.database_url)
     migrate(engine)
     embedder = semantic_embedder(settings) if load else None
@@ -37,6 +38,8 @@ def open_knowledge(settings: Settings, *, load: bool = True) -> KnowledgeBase:
         vectors=DatabaseVectorCache(engine) if embedder is not None else None,
     )
     kb = KnowledgeBase(engine, matcher)
+    if seed and (seeded := kb.seed_if_empty()):
+        log.info("the base was empty: imported %d debunks from the seed pack", seeded)
     if load:
         kb.reload()
     return kb

@@ -11,6 +11,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.bootstrap import open_knowledge
+from bot.polling import serve_polling
 from bot.settings import Settings
 from bot.web import build_server, build_web_app, serve_telegram_webhook, webhook_secret_token
 from knowledge.query_batching import BatchingEmbedder
@@ -37,12 +38,9 @@ NO_TOKEN = (
 
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The knowledge base as the settings describe it, seeded from the bundled pack if empty."""
-    kb = open_knowledge(settings)
+    kb = open_knowledge(settings, seed=True)  # seeded before loading: every worker sees it
     if kb.matcher.embedder is not None:  # concurrent checks share one model call
         kb.matcher.embedder = BatchingEmbedder(kb.matcher.embedder)
-    seeded = kb.seed_if_empty()
-    if seeded:
-        log.info("the base was empty: imported %d debunks from the seed pack", seeded)
     return kb
 
 
@@ -91,7 +89,7 @@ def run(settings: Settings) -> None:
             )
         else:
             log.info("polling %s", urlsplit(settings.bot_api_url).netloc)
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            asyncio.run(serve_polling(application, allowed_updates=ALLOWED_UPDATES))
     finally:
         sync.stop()
         kb.close()

@@ -38,6 +38,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
+from bot.lifecycle import running
 from bot.settings import Settings
 from knowledge import api_keys
 from knowledge.cards import DebunkCard, pick_language
@@ -553,30 +554,17 @@ async def serve_telegram_webhook(
     The webhook is registered once the server listens, and left in place at the end (other
     workers serve it).
     """
-    await application.initialize()
-    try:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        try:
-            serving = asyncio.create_task(server.serve())
-            while not server.started and not serving.done():
-                await asyncio.sleep(0.02)
-            if not serving.done():  # listening: now Telegram may deliver
-                try:
-                    await application.bot.set_webhook(
-                        url=webhook_url, secret_token=secret_token, allowed_updates=allowed_updates
-                    )
-                except BaseException:
-                    server.should_exit = True
-                    await serving
-                    raise
-            await serving
-        finally:
-            await application.stop()
-            if application.post_stop is not None:
-                await application.post_stop(application)
-    finally:
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
+    async with running(application):
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.02)
+        if not serving.done():  # listening: now Telegram may deliver
+            try:
+                await application.bot.set_webhook(
+                    url=webhook_url, secret_token=secret_token, allowed_updates=allowed_updates
+                )
+            except BaseException:
+                server.should_exit = True
+                await serving
+                raise
+        await serving

@@ -66,7 +66,7 @@ async def compose(
     if is_smalltalk(incoming.query):
         return Outcome(render.smalltalk_reply(tr))
     user = update.effective_user
-    allowance = context.services.limiter.take(user.id) if user else Allowance.ALLOWED
+    allowance = await context.services.limiter.take(user.id) if user else Allowance.ALLOWED
     if allowance is Allowance.SILENT:
         return None
     if allowance is Allowance.NOTIFY:

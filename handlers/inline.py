@@ -30,7 +30,7 @@ async def on_inline_query(update: Update, context: TekserContext) -> None:
         cards = await asyncio.to_thread(
             answers.popular_cards, context.kb, context.audience, limit=render.INLINE_RESULTS
         )
-    elif context.services.limiter.take(query.from_user.id) is Allowance.ALLOWED:
+    elif await context.services.limiter.take(query.from_user.id) is Allowance.ALLOWED:
         cards = await asyncio.to_thread(
             answers.matching_cards,
             context.kb,

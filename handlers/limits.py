@@ -1,11 +1,24 @@
-"""The per-reader limit on checks: a sliding one-minute window, and one notice per window."""
+"""The per-reader limit on checks, shared by every worker through the database: at most
+`per_minute` checks in a reader's one-minute window, and one notice when they first go over it.
+
+A window starts at the reader's first check after the previous one ran out. Each check costs one
+statement (`knowledge.shared_state.take_check`, an atomic upsert returning the count), so workers
+behind one load balancer count together and never both let the one-too-many through.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections import deque
 from collections.abc import Callable
 from enum import Enum
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from knowledge.shared_state import take_check
+
+WINDOW_SECONDS = 60.0
 
 
 class Allowance(Enum):
@@ -14,41 +27,40 @@ class Allowance(Enum):
     SILENT = "silent"  # over the limit and already told
 
 
+def allowance(taken: int, per_minute: int) -> Allowance:
+    """What the `taken`-th check of a window gets."""
+    if taken <= per_minute:
+        return Allowance.ALLOWED
+    return Allowance.NOTIFY if taken == per_minute + 1 else Allowance.SILENT
+
+
 class CheckLimiter:
-    """At most `per_minute` checks per key in any `window` seconds."""
+    """At most `per_minute` checks per reader in their `window`; `key` turns a Telegram id into
+    the keyed hash stored instead of it."""
 
     def __init__(
         self,
-        per_minute: int,
+        engine: Engine,
         *,
-        window: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
+        per_minute: int,
+        key: Callable[[int], str],
+        window: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.engine = engine
         self.per_minute = per_minute
         self.window = window
+        self._key = key
         self._clock = clock
-        self._taken: dict[int, deque[float]] = {}
-        self._told: dict[int, float] = {}
-        self._calls = 0
 
-    def take(self, key: int) -> Allowance:
-        now = self._clock()
-        self._calls += 1
-        if self._calls % 1024 == 0:
-            self._forget_idle(now)
-        taken = self._taken.setdefault(key, deque())
-        while taken and now - taken[0] >= self.window:
-            taken.popleft()
-        if len(taken) < self.per_minute:
-            taken.append(now)
-            self._told.pop(key, None)
-            return Allowance.ALLOWED
-        if key in self._told and now - self._told[key] < self.window:
-            return Allowance.SILENT
-        self._told[key] = now
-        return Allowance.NOTIFY
+    def take_blocking(self, user_id: int) -> Allowance:
+        with Session(self.engine) as session:
+            taken = take_check(
+                session, user_hash=self._key(user_id), now=self._clock(), window=self.window
+            )
+            session.commit()
+        return allowance(taken, self.per_minute)
 
-    def _forget_idle(self, now: float) -> None:
-        for key in [k for k, q in self._taken.items() if not q or now - q[-1] >= self.window]:
-            del self._taken[key]
-            self._told.pop(key, None)
+    async def take(self, user_id: int) -> Allowance:
+        """Count one check of `user_id` and say whether it may run."""
+        return await asyncio.to_thread(self.take_blocking, user_id)

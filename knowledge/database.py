@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlmodel import create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -39,9 +42,29 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@contextmanager
+def exclusive(engine: Engine, name: str) -> Iterator[None]:
+    """Only one process at a time runs the block (a PostgreSQL advisory lock named `name`), so
+    workers started together do not migrate or seed the same database twice. On SQLite, which
+    serves one process, the block just runs."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    key = zlib.crc32(f"tekser:{name}".encode())
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            connection.commit()
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (the newest by default)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema to `revision` (the newest by default), one process at a time."""
+    with exclusive(engine, "migrate"):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:

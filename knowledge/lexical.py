@@ -231,10 +231,6 @@ class SparseIndex:
         """Number of row ids handed out (alive or removed)."""
         return self._n_rows
 
-    @property
-    def n_alive(self) -> int:
-        return self._n_alive
-
     # ---- building
     def _term_counts(self, terms: Iterable[str]) -> tuple[tuple[int, ...], tuple[int, ...]]:
         counts = Counter(terms)

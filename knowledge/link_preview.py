@@ -13,7 +13,9 @@ sent is a server-side request forgery risk, so every hop is checked:
 * ``text/html`` only, at most 2 MB read (streamed, then the rest is dropped), 5 s for everything.
 
 Every failure gives ``None``: the caller answers without the link text.  One URL is fetched at
-most once an hour (results, failures included, are cached behind :class:`PreviewCache`).
+most once an hour, failures are retried after five minutes (:class:`PreviewCache`).  With several
+workers the cache is the database (:class:`DatabasePreviewCache`): a worker *claims* a URL before
+fetching it, and a worker that finds the URL claimed waits for that fetch instead of repeating it.
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+from sqlalchemy import Engine
+from sqlmodel import Session
 
+from knowledge import shared_state
 from knowledge.matcher import MatchResult
 from knowledge.normalise import extract_urls, normalise_url
 
@@ -46,7 +52,10 @@ Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 TOTAL_TIMEOUT = 5.0
 MAX_BYTES = 2 * 1024 * 1024
 MAX_REDIRECTS = 3
-CACHE_SECONDS = 3600.0
+CACHE_SECONDS = 3600.0  # one fetch per URL per hour
+FAILURE_CACHE_SECONDS = 300.0  # a failed fetch is tried again after five minutes
+LEASE_SECONDS = TOTAL_TIMEOUT + 2.0  # how long others wait for a worker's fetch of a URL
+POLL_SECONDS = 0.1  # how often a waiting worker looks for that fetch's result
 STANDARD_PORTS = frozenset({80, 443})
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "TekserBot/1.0 (fact-check link preview)"
@@ -323,39 +332,49 @@ class LinkFetcher:
 class PreviewCache(Protocol):
     """Remembers fetch results (None for a failure) for a while."""
 
-    def get(self, key: str) -> tuple[bool, LinkPreview | None]:
+    async def get(self, key: str) -> tuple[bool, LinkPreview | None]:
         """(True, result) when `key` was fetched recently; (False, None) otherwise."""
         ...
 
-    def put(self, key: str, preview: LinkPreview | None) -> None: ...
+    async def claim(self, key: str) -> bool:
+        """Whether the caller should fetch `key` now (False: someone else is fetching it)."""
+        ...
+
+    async def put(self, key: str, preview: LinkPreview | None) -> None: ...
 
 
 class MemoryPreviewCache:
-    """An in-process TTL cache of fetch results, oldest entries evicted beyond `max_entries`."""
+    """An in-process TTL cache of fetch results, oldest entries evicted beyond `max_entries`
+    (one process; tests)."""
 
     def __init__(
         self,
         *,
         ttl: float = CACHE_SECONDS,
+        failure_ttl: float = FAILURE_CACHE_SECONDS,
         max_entries: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ttl = ttl
+        self.failure_ttl = failure_ttl
         self.max_entries = max_entries
         self._clock = clock
         self._items: OrderedDict[str, tuple[float, LinkPreview | None]] = OrderedDict()
 
-    def get(self, key: str) -> tuple[bool, LinkPreview | None]:
+    async def get(self, key: str) -> tuple[bool, LinkPreview | None]:
         item = self._items.get(key)
         if item is None:
             return False, None
         stored_at, preview = item
-        if self._clock() - stored_at >= self.ttl:
+        if self._clock() - stored_at >= (self.ttl if preview is not None else self.failure_ttl):
             del self._items[key]
             return False, None
         return True, preview
 
-    def put(self, key: str, preview: LinkPreview | None) -> None:
+    async def claim(self, key: str) -> bool:
+        return True  # one process: LinkExpander already shares one fetch between its callers
+
+    async def put(self, key: str, preview: LinkPreview | None) -> None:
         self._items[key] = (self._clock(), preview)
         self._items.move_to_end(key)
         while len(self._items) > self.max_entries:
@@ -365,35 +384,142 @@ class MemoryPreviewCache:
         return len(self._items)
 
 
-class LinkExpander:
-    """Cached, coalesced link previews: concurrent requests for one URL share one fetch."""
+class DatabasePreviewCache:
+    """The cache every worker shares: a `linkpreviewcache` row per normalised URL (its hash),
+    holding the article's text, a failure, or a claim by the worker fetching it right now.
+    Each method is one short transaction in a worker thread."""
 
     def __init__(
-        self, *, fetcher: LinkFetcher | None = None, cache: PreviewCache | None = None
+        self,
+        engine: Engine,
+        *,
+        ttl: float = CACHE_SECONDS,
+        failure_ttl: float = FAILURE_CACHE_SECONDS,
+        lease: float = LEASE_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.ttl = timedelta(seconds=ttl)
+        self.failure_ttl = timedelta(seconds=failure_ttl)
+        self.lease = timedelta(seconds=lease)
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def _get(self, key: str) -> tuple[bool, LinkPreview | None]:
+        with Session(self.engine) as session:
+            row = shared_state.cached_link(session, url_hash=shared_state.url_key(key))
+        if row is None or row.state == shared_state.LINK_FETCHING:
+            return False, None
+        age = self._now() - row.fetched_at
+        if row.state == shared_state.LINK_FAILED:
+            return (True, None) if age < self.failure_ttl else (False, None)
+        if age >= self.ttl:
+            return False, None
+        preview = LinkPreview(row.url, row.title, row.description, row.paragraphs)
+        return True, preview
+
+    def _claim(self, key: str) -> bool:
+        with Session(self.engine) as session:
+            claimed = shared_state.claim_link_fetch(
+                session,
+                url_hash=shared_state.url_key(key),
+                now=self._now(),
+                ttl=self.ttl,
+                failure_ttl=self.failure_ttl,
+                lease=self.lease,
+            )
+            session.commit()
+        return claimed
+
+    def _put(self, key: str, preview: LinkPreview | None) -> None:
+        with Session(self.engine) as session:
+            fields = (
+                {"failed": True}
+                if preview is None
+                else {
+                    "url": preview.url,
+                    "title": preview.title,
+                    "description": preview.description,
+                    "paragraphs": preview.paragraphs,
+                }
+            )
+            shared_state.store_link(
+                session, url_hash=shared_state.url_key(key), now=self._now(), **fields
+            )
+            session.commit()
+
+    async def get(self, key: str) -> tuple[bool, LinkPreview | None]:
+        return await asyncio.to_thread(self._get, key)
+
+    async def claim(self, key: str) -> bool:
+        return await asyncio.to_thread(self._claim, key)
+
+    async def put(self, key: str, preview: LinkPreview | None) -> None:
+        await asyncio.to_thread(self._put, key, preview)
+
+
+class LinkExpander:
+    """Cached, coalesced link previews: concurrent requests for one URL share one fetch, in this
+    process (a shared future) and across workers (the cache's claim)."""
+
+    def __init__(
+        self,
+        *,
+        fetcher: LinkFetcher | None = None,
+        cache: PreviewCache | None = None,
+        wait: float = LEASE_SECONDS,
+        poll: float = POLL_SECONDS,
     ) -> None:
         self.fetcher = fetcher or LinkFetcher()
         self.cache: PreviewCache = cache if cache is not None else MemoryPreviewCache()
+        self.wait = wait
+        self.poll = poll
         self._inflight: dict[str, asyncio.Future[LinkPreview | None]] = {}
 
     async def preview(self, url: str) -> LinkPreview | None:
         key = _cache_key(url)
-        found, cached = self.cache.get(key)
-        if found:
-            return cached
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
         future: asyncio.Future[LinkPreview | None] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
-            result = await self.fetcher.fetch(url)
-            self.cache.put(key, result)
+            result = await self._cached_or_fetched(key, url)
             future.set_result(result)
             return result
         finally:
             if not future.done():  # cancelled mid-fetch: waiters get None, nothing cached
                 future.set_result(None)
             del self._inflight[key]
+
+    async def _cached_or_fetched(self, key: str, url: str) -> LinkPreview | None:
+        try:
+            found, cached = await self.cache.get(key)
+            if found:
+                return cached
+            if not await self.cache.claim(key):
+                return await self._fetched_elsewhere(key)
+        except Exception as exc:  # a preview is optional: a cache failure never breaks an answer
+            log.warning("link preview cache unavailable: %s", type(exc).__name__)
+            return None
+        result = await self.fetcher.fetch(url)
+        try:
+            await self.cache.put(key, result)
+        except Exception as exc:
+            log.warning("link preview not cached: %s", type(exc).__name__)
+        return result
+
+    async def _fetched_elsewhere(self, key: str) -> LinkPreview | None:
+        """Another worker is fetching `key`: its result, or None if it does not come in time."""
+        deadline = time.monotonic() + self.wait
+        while time.monotonic() < deadline:
+            await asyncio.sleep(self.poll)
+            found, cached = await self.cache.get(key)
+            if found:
+                return cached
+        return None
 
 
 def _cache_key(url: str) -> str:

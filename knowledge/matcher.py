@@ -49,6 +49,8 @@ WORD_SHARE = 0.6  # share of the word channel in the lexical score (the rest: ch
 SEMANTIC_WEIGHT = 0.6  # share of the semantic channel in the fused score
 SECOND_WORDING_WEIGHT = 0.05  # a debunk's second-best wording adds this share (a tie-break)
 MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passages are matched
+SAME_CLAIM_SIMILARITY = 70  # rapidfuzz token_set_ratio from which two wordings say the same
+RECHECKED_SENTENCES = 3  # sentences of a short post looked at when two debunks compete
 FEATURED_CANDIDATES = 10  # candidates per passage that get features and a confidence
 
 
@@ -139,11 +141,6 @@ class Matcher:
         """The indexed entry of ``slug``, if any."""
         slot = self._slot_of.get(slug)
         return None if slot is None else self._entries[slot]
-
-    @property
-    def semantic(self) -> bool:
-        """True when an embedder is in use."""
-        return self.embedder is not None
 
     # ------------------------------------------------------------------ building
     @staticmethod
@@ -275,7 +272,7 @@ class Matcher:
             # a short post may repeat several claims: look at its sentences one by one
             sentences = [p for p in split_sentences(clean) if len(p.split()) >= 3]
             if len(sentences) >= 2:
-                self._collect(sentences, best)
+                self._collect(sentences, best, limit=RECHECKED_SENTENCES)
         with self._lock:
             appearances = self._appearance_matches(text)
             seen = {m.slug for m in appearances}
@@ -290,11 +287,17 @@ class Matcher:
         verdict = matches[0].decision if matches else "none"
         return MatchResult(query=text, verdict=verdict, matches=tuple(matches))
 
-    def _collect(self, passages: list[str], best: dict[int, tuple[_Candidate, str]]) -> None:
+    def _collect(
+        self,
+        passages: list[str],
+        best: dict[int, tuple[_Candidate, str]],
+        *,
+        limit: int = MAX_MATCHED_PASSAGES,
+    ) -> None:
         """Match passages; keep in ``best`` each debunk's strongest candidate and its passage."""
-        if len(passages) > MAX_MATCHED_PASSAGES:
+        if len(passages) > limit:
             with self._lock:
-                passages = self._promising(passages, MAX_MATCHED_PASSAGES)
+                passages = self._promising(passages, limit)
         query_vectors = None
         if self.embedder is not None and passages:
             query_vectors = self.embedder.embed_queries(passages)  # slow: outside the lock
@@ -312,9 +315,12 @@ class Matcher:
         return _DECISION_RANK[decision], cand.confidence, cand.features["fused"]
 
     def _several_claims(self, best: dict[int, tuple[_Candidate, str]]) -> bool:
-        """True when two debunks are both half-way to a match (worth a closer look)."""
-        confidences = sorted((cand.confidence for cand, _ in best.values()), reverse=True)
-        return len(confidences) >= 2 and confidences[1] >= self.thresholds.match / 2
+        """True when two debunks with different claims are both half-way to a match."""
+        top = sorted((cand for cand, _ in best.values()), key=lambda c: -c.confidence)[:2]
+        if len(top) < 2 or top[1].confidence < self.thresholds.match / 2:
+            return False
+        first, second = (self._row_folded[c.row] for c in top)
+        return fuzz.token_set_ratio(first, second) < SAME_CLAIM_SIMILARITY
 
     def _promising(self, passages: list[str], limit: int) -> list[str]:
         """The ``limit`` passages of a long text with the strongest lexical evidence, in order."""

@@ -14,11 +14,11 @@ from sqlmodel import Session
 
 from knowledge import storage
 from knowledge.cards import DebunkCard
-from knowledge.database import create_engine_for, migrate
+from knowledge.database import create_engine_for, exclusive, migrate
 from knowledge.debunk_pack import PackDebunk, parse_pack
 from knowledge.matcher import Matcher, MatchResult
 from knowledge.storage import ImportSummary
-from knowledge.sync import BULK_REFRESH, notify_change, notify_reload
+from knowledge.sync import BULK_REFRESH, BaseVersion, base_version, notify_change, notify_reload
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ class KnowledgeBase:
         self.matcher = matcher
         self._lock = threading.Lock()
         self.loaded = False  # the matcher is filled by reload(); until then changes skip it
+        self.loaded_version: BaseVersion = ()  # the base's version the last reload started from
 
     @classmethod
     def open(cls, database_url: str, *, matcher: Matcher, load: bool = True) -> KnowledgeBase:
@@ -57,12 +58,15 @@ class KnowledgeBase:
         return Session(self.engine, expire_on_commit=False)
 
     def reload(self) -> None:
-        """Rebuild the matcher from every published debunk."""
+        """Rebuild the matcher from every published debunk. The base's version is read first, so
+        a change that lands while the index is being built is caught up on later (see sync)."""
+        version = base_version(self.engine)
         with self.session() as session:
             entries = storage.published_entries(session)
         with self._lock:
             self.matcher.load(entries)
             self.loaded = True
+            self.loaded_version = version
         log.info("matcher loaded with %d debunks", len(entries))
 
     def refresh(self, slug: str, *, announce: bool = True) -> None:
@@ -113,11 +117,13 @@ class KnowledgeBase:
             return storage.export_entries(session, statuses=statuses)
 
     def seed_if_empty(self) -> int:
-        """Import the bundled seed pack when the base has no debunks at all; returns how many."""
-        with self.session() as session:
-            if storage.count_debunks(session) > 0:
-                return 0
-        return len(self.import_entries(seed_pack()).created)
+        """Import the bundled seed pack when the base has no debunks at all; returns how many.
+        Workers starting together on one database seed it once."""
+        with exclusive(self.engine, "seed"):
+            with self.session() as session:
+                if storage.count_debunks(session) > 0:
+                    return 0
+            return len(self.import_entries(seed_pack()).created)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -109,7 +109,9 @@ class DebunkSync:
         self.backend_pid: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._baseline: BaseVersion | None = base_version(kb.engine) if self.enabled else None
+        self._baseline: BaseVersion | None = None
+        if self.enabled:  # what the index was built from: anything newer is caught up on
+            self._baseline = kb.loaded_version if kb.loaded else base_version(kb.engine)
 
     def start(self) -> DebunkSync:
         if not self.enabled or self._thread is not None:

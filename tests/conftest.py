@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
+
+from knowledge.database import create_engine_for, migrate
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEKSER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -54,3 +56,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'tekser.db'}"
     else:
         yield from _postgres_database()
+
+
+@pytest.fixture
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    """An engine on `database_url` with every migration applied."""
+    engine = create_engine_for(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()

@@ -32,6 +32,9 @@ import tornado.netutil
 import tornado.web
 
 DEFAULT_TOKEN = "123456:TEST-stand-in-token"
+WEBHOOK_CONNECTIONS = 40  # concurrent webhook requests, Telegram's default max_connections
+WEBHOOK_TIMEOUT_SECONDS = 30.0  # one delivery attempt
+WEBHOOK_RETRY_SECONDS = 60.0  # an unacknowledged update is delivered again for this long
 ANONYMOUS_ADMIN_ID = 1087968824  # @GroupAnonymousBot: sender of anonymous admins' messages
 SERVICE_ACCOUNT_ID = 777000  # "Telegram": sender of automatic forwards from a linked channel
 
@@ -628,33 +631,69 @@ class StandIn:
                 await asyncio.wait_for(self._new_updates.wait(), remaining)
 
     async def _deliver_webhooks(self) -> None:
+        """POST queued updates to the webhook as Telegram does: up to ``WEBHOOK_CONNECTIONS`` at
+        once (Telegram's default ``max_connections``), and an update that was not answered with 2xx
+        (worker down, error, timeout) is delivered again after a pause, for up to
+        ``WEBHOOK_RETRY_SECONDS``, to whatever the webhook URL reaches then."""
         assert self._deliveries is not None
-        client = tornado.httpclient.AsyncHTTPClient()
-        while True:
-            update = await self._deliveries.get()
-            with self._lock:
-                hook = self._state.webhook
+        client = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=100)
+        slots = asyncio.Semaphore(WEBHOOK_CONNECTIONS)
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                update = await self._deliveries.get()
+                with self._lock:
+                    hook = self._state.webhook
+                    if hook is None:
+                        continue
+                    self._state.pending = [
+                        u for u in self._state.pending if u["update_id"] != update["update_id"]
+                    ]
+                await slots.acquire()
+                task = asyncio.create_task(self._deliver_one(client, update, slots))
+                running.add(task)
+                task.add_done_callback(running.discard)
+        finally:
+            for task in running:
+                task.cancel()
+            client.close()
+
+    async def _deliver_one(
+        self,
+        client: tornado.httpclient.AsyncHTTPClient,
+        update: dict[str, Any],
+        slots: asyncio.Semaphore,
+    ) -> None:
+        gave_up_at = time.monotonic() + WEBHOOK_RETRY_SECONDS
+        pause = 0.1
+        try:
+            while True:
+                with self._lock:
+                    hook = self._state.webhook
                 if hook is None:
-                    continue
-                self._state.pending = [
-                    u for u in self._state.pending if u["update_id"] != update["update_id"]
-                ]
-            headers = {"Content-Type": "application/json"}
-            if hook.get("secret_token"):
-                headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
-            try:
-                response = await client.fetch(
-                    hook["url"],
-                    method="POST",
-                    body=json.dumps(update),
-                    headers=headers,
-                    raise_error=False,
-                    request_timeout=10,
-                )
-                status = response.code
-            except OSError:
-                status = 0
-            self.webhook_deliveries.append((update["update_id"], status))
+                    return
+                headers = {"Content-Type": "application/json"}
+                if hook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+                try:
+                    response = await client.fetch(
+                        hook["url"],
+                        method="POST",
+                        body=json.dumps(update),
+                        headers=headers,
+                        raise_error=False,
+                        request_timeout=WEBHOOK_TIMEOUT_SECONDS,
+                    )
+                    status = response.code
+                except OSError:
+                    status = 0
+                self.webhook_deliveries.append((update["update_id"], status))
+                if 200 <= status < 300 or time.monotonic() + pause > gave_up_at:
+                    return
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 1.0)
+        finally:
+            slots.release()
 
     # Each _m_<method> runs under self._lock and returns the "result" of the answer.
 

@@ -451,12 +451,12 @@ async def test_failures_are_cached_too() -> None:
     assert len(fetcher.calls) == 1
 
 
-def test_the_cache_forgets_the_oldest_beyond_its_size() -> None:
+async def test_the_cache_forgets_the_oldest_beyond_its_size() -> None:
     cache = MemoryPreviewCache(max_entries=2)
     for key in ("a", "b", "c"):
-        cache.put(key, None)
-    assert cache.get("a") == (False, None)
-    assert cache.get("c") == (True, None)
+        await cache.put(key, None)
+    assert await cache.get("a") == (False, None)
+    assert await cache.get("c") == (True, None)
     assert len(cache) == 2
 
 

@@ -23,7 +23,6 @@ from handlers.i18n import (
     translator,
 )
 from handlers.incoming import Forwarded, clean_text
-from handlers.limits import Allowance, CheckLimiter
 from knowledge.answers import Answer, Finding
 from knowledge.audience_storage import VoteTally
 from knowledge.cards import DebunkCard, SourceRef
@@ -391,13 +390,3 @@ def test_callback_data_round_trips() -> None:
     assert callbacks.parse_card_payload("d-a-b") == "a-b"
     assert callbacks.parse_card_payload("inline") is None
     assert callbacks.card_payload("x" * 63) is None
-
-
-def test_the_limiter_allows_n_a_minute_and_tells_once() -> None:
-    now = [0.0]
-    limiter = CheckLimiter(3, clock=lambda: now[0])
-    results = [limiter.take(1) for _ in range(6)]
-    assert results == [Allowance.ALLOWED] * 3 + [Allowance.NOTIFY] + [Allowance.SILENT] * 2
-    assert limiter.take(2) is Allowance.ALLOWED  # others are not affected
-    now[0] = 60.0
-    assert limiter.take(1) is Allowance.ALLOWED

@@ -6,6 +6,7 @@ import knowledge.audit
 import knowledge.bot_state
 import knowledge.deliveries
 import knowledge.drafts
+import knowledge.held_forwards
 import knowledge.models
 import knowledge.review
 import knowledge.roles  # noqa: F401

@@ -1,12 +1,13 @@
-"""`tekser run` as a separate process: webhook mode with its secret, the seed pack, no token."""
+"""`tekser run` as a separate process: webhook mode with its secret, the seed pack, no token,
+polling that confirms an update only once it is handled, SIGTERM."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 import signal
-import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,38 +15,26 @@ import httpx
 import pytest
 
 from tests.standin import StandIn, TgUser, command_entity
+from tests.workers import WEBHOOK_SECRET, free_port, tekser_env
 
 REPO = Path(__file__).resolve().parents[2]
-SECRET = "s3cret-Token_42"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def tekser_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEKSER_")}
-    env["PYTHONPATH"] = str(REPO)
-    env["TEKSER_DATABASE_URL"] = f"sqlite:///{tmp_path / 'run.db'}"
-    env["TEKSER_SEMANTIC"] = "false"
-    env["TEKSER_LINK_PREVIEW"] = "false"
-    env.update({f"TEKSER_{k.upper()}": v for k, v in values.items()})
-    return env
+def sqlite_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    return tekser_env(f"sqlite:///{tmp_path / 'run.db'}", **values)
 
 
 @pytest.fixture
 def webhook_bot(standin: StandIn, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/hook"
-    env = tekser_env(
+    env = sqlite_env(
         tmp_path,
         bot_token=standin.token,
         bot_api_url=standin.base_url,
         bot_api_file_url=standin.base_file_url,
         webhook_url=url,
-        webhook_secret=SECRET,
+        webhook_secret=WEBHOOK_SECRET,
         listen="127.0.0.1",
         port=str(port),
     )
@@ -74,7 +63,7 @@ async def test_webhook_mode_registers_its_secret_and_rejects_requests_without_it
     process, url = webhook_bot
     registered = await standin.wait_for("setWebhook", timeout=90)
     assert registered.params["url"] == url
-    assert registered.params["secret_token"] == SECRET
+    assert registered.params["secret_token"] == WEBHOOK_SECRET
     assert process.poll() is None
 
     update = {
@@ -109,7 +98,7 @@ def test_without_a_token_run_stops_with_one_line_saying_where_to_get_one(tmp_pat
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,
-        env=tekser_env(tmp_path),
+        env=sqlite_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=120,
@@ -119,3 +108,53 @@ def test_without_a_token_run_stops_with_one_line_saying_where_to_get_one(tmp_pat
     assert len(lines) == 1, result.stderr
     assert "@BotFather" in lines[0] and "TEKSER_BOT_TOKEN" in lines[0]
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def polling_bot(standin: StandIn, tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = sqlite_env(
+        tmp_path,
+        bot_token=standin.token,
+        bot_api_url=standin.base_url,
+        bot_api_file_url=standin.base_file_url,
+    )
+    log = (tmp_path / "polling.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, stdout=log, stderr=log
+    )
+
+
+async def answered_chats(standin: StandIn, chats: set[int], timeout: float) -> set[int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        done = {c.chat_id for c in standin.calls_to("sendMessage")} & chats
+        if done == chats or time.monotonic() > deadline:
+            return {c for c in done if c is not None}
+        await asyncio.sleep(0.05)
+
+
+async def test_polling_bot_killed_mid_batch_loses_no_update(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    first = polling_bot(standin, tmp_path)
+    try:
+        readers = [TgUser(8100 + i, "Reader", "ru") for i in range(40)]
+        for reader in readers:
+            standin.push_text(reader, "В Алматы открыли центр НАТО")
+        await standin.wait_for("sendMessage", timeout=90)  # the batch is being handled
+        first.kill()  # as a crash would: no chance to finish or confirm anything
+        first.wait(10)
+        chats = {r.id for r in readers}
+        unanswered = chats - await answered_chats(standin, chats, timeout=0)
+        assert unanswered, "the whole batch was answered before the kill: nothing was tested"
+
+        second = polling_bot(standin, tmp_path)  # the restart gets the unconfirmed updates again
+        try:
+            assert await answered_chats(standin, chats, timeout=90) == chats
+            second.send_signal(signal.SIGTERM)
+            assert second.wait(30) == 0
+        finally:
+            if second.poll() is None:
+                second.kill()
+    finally:
+        if first.poll() is None:
+            first.kill()

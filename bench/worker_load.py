@@ -1,0 +1,246 @@
+"""Load through two webhook workers on PostgreSQL: updates/s, p99 update->reply, errors, memory.
+
+Two `tekser run` processes (webhook mode, exactly as deployed) share one PostgreSQL database with a
+10k-debunk base (EUvsDisinfo case titles from ../shared when present, generated claims otherwise);
+the Bot API stand-in from tests/ plays Telegram, delivering updates to one webhook URL with up to
+40 requests at once, and the balancer from tests/ spreads them over the workers.
+
+1. capacity: a burst of --probe updates, all queued at once: the rate the pair sustains;
+2. load: --updates updates (10,000) offered at --load-share of that rate; reported: updates/s
+   achieved, p50/p99 from update to reply, errors (deliveries not answered 200, updates never
+   answered, failed Bot API calls, the workers' own error counter; all must be 0), and each
+   worker's resident memory after warm-up and at the end (growth must stay within 10%).
+
+Needs PostgreSQL (TEKSER_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1/test):
+a template database with the base is built once (`tekser_bench_load_<n>`), each run works on a
+copy of it that is dropped afterwards.
+
+    .venv/bin/python bench/worker_load.py [--updates 10000] [--debunks 10000] [--semantic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+for path in (REPO, REPO / "bench"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from bot_throughput import debunks_for, messages  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
+
+from bot.bootstrap import open_knowledge  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from tests.balancer import Balancer  # noqa: E402
+from tests.standin import StandIn, TgUser  # noqa: E402
+from tests.workers import WEBHOOK_SECRET, Worker, free_port, tekser_env  # noqa: E402
+
+ADMIN_URL = os.environ.get(
+    "TEKSER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+WORKERS = 2
+
+
+def database(name: str) -> str:
+    return f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def template_database(n: int) -> tuple[str, int]:
+    """The name of a database holding the n-debunk base (built on first use) and its size."""
+    source, debunks = debunks_for(n)
+    name = f"tekser_bench_load_{source}_{len(debunks)}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            started = time.monotonic()
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            settings = Settings(_env_file=None, database_url=database(name), semantic=False)  # type: ignore[call-arg]
+            kb = open_knowledge(settings, load=False)
+            kb.import_entries(debunks)
+            kb.close()
+            print(f"built {name}: {len(debunks)} debunks in {time.monotonic() - started:.0f} s")
+    admin.dispose()
+    return name, len(debunks)
+
+
+class Run:
+    """Pushes messages from distinct readers and times each until the bot's reply."""
+
+    def __init__(self, standin: StandIn) -> None:
+        self.standin = standin
+        self.next_user = 100_000
+        self.pushed: dict[int, float] = {}  # chat -> when pushed
+        self.answered: dict[int, float] = {}  # chat -> first reply
+        self._seen = 0
+
+    def push(self, text_: str) -> int:
+        self.next_user += 1
+        self.standin.push_text(TgUser(self.next_user, "Reader", "ru"), text_)
+        self.pushed[self.next_user] = time.monotonic()
+        return self.next_user
+
+    def scan(self) -> None:
+        calls = self.standin.calls
+        end = len(calls)
+        for call in calls[self._seen : end]:
+            if call.method == "sendMessage" and call.ok and call.chat_id is not None:
+                self.answered.setdefault(call.chat_id, call.at)
+        self._seen = end
+
+    async def offer(self, texts: list[str], rate: float | None, timeout: float) -> Outcome:
+        """Push `texts` at `rate` per second (None: all at once); wait for every answer."""
+        first = time.monotonic()
+        chats = []
+        for i, message in enumerate(texts):
+            if rate is not None:
+                delay = first + i / rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            chats.append(self.push(message))
+            if i % 200 == 0:
+                self.scan()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.scan()
+            if all(c in self.answered for c in chats):
+                break
+            await asyncio.sleep(0.02)
+        done = [c for c in chats if c in self.answered]
+        last = max((self.answered[c] for c in done), default=first)
+        latencies = sorted(self.answered[c] - self.pushed[c] for c in done)
+        return Outcome(len(chats), len(done), last - first, latencies)
+
+
+class Outcome:
+    def __init__(self, sent: int, answered: int, seconds: float, latencies: list[float]) -> None:
+        self.sent, self.answered, self.seconds, self.latencies = sent, answered, seconds, latencies
+
+    @property
+    def rate(self) -> float:
+        return self.answered / self.seconds if self.seconds > 0 else 0.0
+
+    def ms(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        return (
+            self.latencies[min(len(self.latencies) - 1, int(p / 100 * len(self.latencies)))] * 1e3
+        )
+
+
+async def measure(args: argparse.Namespace, url: str, titles: list[str], tmp: Path) -> int:
+    ports = [free_port() for _ in range(WORKERS)]
+    with StandIn() as standin, Balancer([f"http://127.0.0.1:{p}" for p in ports]) as balancer:
+        env = tekser_env(
+            url,
+            bot_token=standin.token,
+            bot_api_url=standin.base_url,
+            bot_api_file_url=standin.base_file_url,
+            webhook_url=balancer.url("/hook"),
+            webhook_secret=WEBHOOK_SECRET,
+            semantic="true" if args.semantic else "false",
+            send_rate_per_second="100000",  # Telegram's flood limits are not what is measured
+            checks_per_minute="1000",
+            log_level="WARNING",
+        )
+        workers = [
+            Worker(env, port=port, cwd=tmp, log=tmp / f"worker{i}.log")
+            for i, port in enumerate(ports, 1)
+        ]
+        try:
+            started = time.monotonic()
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.wait_ready(timeout=args.startup)
+            print(f"  {WORKERS} workers ready after {time.monotonic() - started:.1f} s")
+            run = Run(standin)
+            warm = await run.offer(messages(titles, 200, seed=1), None, timeout=120)
+            rss_start = [w.rss_mb() for w in workers]
+            probe = await run.offer(messages(titles, args.probe, seed=2), None, timeout=300)
+            rate = probe.rate * args.load_share
+            print(
+                f"  warm-up {warm.answered}/{warm.sent}; capacity burst {probe.answered}/"
+                f"{probe.sent} at {probe.rate:.0f} updates/s; "
+                f"offering {args.updates} at {rate:.0f}/s"
+            )
+            load = await run.offer(messages(titles, args.updates, seed=3), rate, timeout=300)
+            rss_end = [w.rss_mb() for w in workers]
+            worker_errors = sum(w.metric("tekser_errors_total") for w in workers)
+            served = [balancer.served[w.url] for w in workers]
+        finally:
+            for worker in workers:
+                worker.stop()
+        bad_deliveries = sum(1 for _, status in standin.webhook_deliveries if status != 200)
+        failed_calls = sum(1 for call in standin.calls if not call.ok)
+    unanswered = load.sent - load.answered + probe.sent - probe.answered
+    errors = bad_deliveries + failed_calls + int(worker_errors) + unanswered
+    growth = max(end / start - 1 for start, end in zip(rss_start, rss_end, strict=True))
+
+    print()
+    header = (
+        f"{'mode':<10} {'updates':>7} {'upd/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
+        f"{'burst upd/s':>11} {'RSS start MB':>14} {'RSS end MB':>12} {'growth':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    print(
+        f"{'semantic' if args.semantic else 'lexical':<10} {load.sent:>7} {load.rate:>6.0f} "
+        f"{load.ms(50):>7.0f} {load.ms(99):>7.0f} {errors:>6} {probe.rate:>11.0f} "
+        f"{' + '.join(f'{m:.0f}' for m in rss_start):>14} "
+        f"{' + '.join(f'{m:.0f}' for m in rss_end):>12} {growth:>7.1%}"
+    )
+    print(
+        f"errors: {bad_deliveries} deliveries not answered 200, {unanswered} updates unanswered, "
+        f"{failed_calls} failed Bot API calls, {int(worker_errors)} worker errors; "
+        f"requests per worker: {served}"
+    )
+    print("targets: errors 0; memory growth <= 10% per worker")
+    return 0 if errors == 0 and growth <= 0.10 else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--updates", type=int, default=10_000, help="updates in the load")
+    parser.add_argument("--debunks", type=int, default=10_000, help="size of the base")
+    parser.add_argument("--probe", type=int, default=1000, help="updates in the capacity burst")
+    parser.add_argument(
+        "--load-share", type=float, default=0.9, help="share of the burst rate offered in the load"
+    )
+    parser.add_argument("--semantic", action="store_true", help="with the semantic extra")
+    parser.add_argument("--startup", type=float, default=1800, help="seconds allowed to start")
+    args = parser.parse_args()
+    try:
+        template, size = template_database(args.debunks)
+    except OperationalError as exc:
+        print(f"PostgreSQL is not reachable at {ADMIN_URL}: {exc.orig}")
+        return 2
+    _, debunks = debunks_for(args.debunks)
+    titles = [d.title.get("en") or next(iter(d.title.values())) for d in debunks]
+    name = f"tekser_bench_run_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    print(f"{WORKERS} webhook workers on PostgreSQL, {size} debunks; database {name}")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            return asyncio.run(measure(args, database(name), titles, Path(tmp)))
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
