@@ -37,6 +37,7 @@ from handlers.limits import CheckLimiter
 from knowledge import shared_state
 from knowledge.answers import CardCache
 from knowledge.audience_service import Audience
+from knowledge.held_forwards import ForwardHolds
 from knowledge.link_preview import DatabasePreviewCache, LinkExpander
 from knowledge.service import KnowledgeBase
 
@@ -60,6 +61,7 @@ HANDLER_MODULES = (
 )
 GROUP_MAX_RATE = 20  # Telegram: about 20 messages a minute in one group
 PURGE_EVERY = timedelta(days=1)
+FORWARD_SWEEP_EVERY = timedelta(seconds=2)
 MAX_WORKERS = 32  # threads for checks and database calls (asyncio.to_thread); matching is
 #                   serialised by the matcher, but semantic queries are batched across them
 
@@ -95,7 +97,9 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
     # shared by every worker through the database: the per-reader quota and the link cache
     limiter = CheckLimiter(kb.engine, per_minute=settings.checks_per_minute, key=audience.key)
     links = LinkExpander(cache=DatabasePreviewCache(kb.engine)) if settings.link_preview else None
-    install(application, Services(settings, kb, audience, limiter, CardCache(kb), links=links))
+    holds = ForwardHolds(kb.engine)  # so the reader's words may reach any worker
+    services = Services(settings, kb, audience, limiter, CardCache(kb), holds, links=links)
+    install(application, services)
     for module in HANDLER_MODULES:
         application.add_handlers(module.HANDLERS)
     # Around all of the above (groups -100 and 100): before any handler looks at an update, load
@@ -124,6 +128,9 @@ async def on_startup(application: TekserApplication) -> None:
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             purge_expired, interval=PURGE_EVERY, first=timedelta(minutes=1), name="purge"
+        )
+        application.job_queue.run_repeating(  # forwards whose worker died in their grace period
+            checks.release_overdue_forwards, interval=FORWARD_SWEEP_EVERY, name="forwards"
         )
 
 

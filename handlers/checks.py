@@ -4,7 +4,7 @@ groups' automatic checks (confident matches only, once per message)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Message, Update
@@ -31,13 +31,7 @@ from knowledge.link_preview import expandable_link
 from knowledge.smalltalk import is_smalltalk
 
 TEXT_OR_CAPTION = filters.TEXT | filters.CAPTION
-
-
-@dataclass
-class PendingForwards:
-    """Forwards held for a moment in case the reader's own words ("is this true?") follow."""
-
-    messages: list[Message] = field(default_factory=list)
+FORWARD_SWEEP_SECONDS = 3.0  # how long past its grace period a held forward counts as orphaned
 
 
 class MentionsMe(filters.MessageFilter):
@@ -131,30 +125,48 @@ async def on_private_message(update: Update, context: TekserContext) -> None:
     """A private text, caption or forward; a forward waits a moment for the reader's words."""
     message = update.effective_message
     assert message is not None
-    pending = context.services.pending
-    if message.forward_origin is not None and context.settings.forward_grace_seconds > 0:
-        held = pending.setdefault(message.chat_id, PendingForwards())
-        held.messages.append(message)
-        if len(held.messages) == 1:
-            context.application.create_task(_release(update, context, held), update=update)
+    grace, holds = context.settings.forward_grace_seconds, context.services.holds
+    if message.forward_origin is not None and grace > 0:
+        data, chat_id = message.to_dict(), message.chat_id
+        if await asyncio.to_thread(holds.hold, chat_id=chat_id, message=data, grace=grace):
+            context.application.create_task(_release(update, context, chat_id), update=update)
         return
-    held = pending.pop(message.chat_id, None)
-    if held is None:
-        await respond(update, context, message, read_message(message), source="private")
-        return
-    request = merge(*(read_message(m) for m in [*held.messages, message]))
-    await respond(update, context, held.messages[0], request, source="forward")
+    held = held_messages(context, await asyncio.to_thread(holds.take, chat_id=message.chat_id))
+    await answer_forwards(update, context, [*held, message], words=True)
 
 
-async def _release(update: Update, context: TekserContext, held: PendingForwards) -> None:
-    """The grace period is over and no words came: check the held forwards as one request."""
+async def _release(update: Update, context: TekserContext, chat_id: int) -> None:
+    """The grace period is over: check the forwards nobody's words took, as one request."""
     await asyncio.sleep(context.settings.forward_grace_seconds)
-    chat_id = held.messages[0].chat_id
-    if context.services.pending.get(chat_id) is not held:
-        return  # the reader's words came and took the forwards along
-    del context.services.pending[chat_id]
-    request = merge(*(read_message(m) for m in held.messages))
-    await respond(update, context, held.messages[0], request, source="forward")
+    taken = await asyncio.to_thread(context.services.holds.take, chat_id=chat_id, due=True)
+    await answer_forwards(update, context, held_messages(context, taken))
+
+
+def held_messages(context: TekserContext, stored: list[dict[str, Any]]) -> list[Message]:
+    return [Message.de_json(data, context.bot) for data in stored]
+
+
+async def answer_forwards(
+    update: Update, context: TekserContext, messages: list[Message], *, words: bool = False
+) -> None:
+    """One answer to the reader's held forwards (and their words, if `words`), replying to the
+    first forward; nothing when another worker or the reader's words already took them."""
+    if not messages:
+        return
+    if words and len(messages) == 1:
+        await respond(update, context, messages[0], read_message(messages[0]), source="private")
+        return
+    request = merge(*(read_message(m) for m in messages))
+    await respond(update, context, messages[0], request, source="forward")
+
+
+async def release_overdue_forwards(context: TekserContext) -> None:
+    """Job: answer forwards whose worker stopped or died before their grace period ended."""
+    overdue = context.settings.forward_grace_seconds + FORWARD_SWEEP_SECONDS
+    taken = await asyncio.to_thread(context.services.holds.take_overdue, older_than=overdue)
+    for stored in taken.values():
+        messages = held_messages(context, stored)
+        await answer_forwards(Update(0, message=messages[0]), context, messages)
 
 
 async def on_private_edit(update: Update, context: TekserContext) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Chat, Message, ReplyParameters, User
@@ -20,6 +20,7 @@ from handlers.limits import CheckLimiter
 from handlers.render import NO_PREVIEW, Reply
 from knowledge.answers import CardCache
 from knowledge.audience_service import Audience, CheckEntry
+from knowledge.held_forwards import ForwardHolds
 from knowledge.link_preview import LinkExpander
 from knowledge.service import KnowledgeBase
 
@@ -37,8 +38,8 @@ class Services:
     audience: Audience
     limiter: CheckLimiter
     cards: CardCache
+    holds: ForwardHolds  # forwards waiting a moment for the reader's words (in the database)
     links: LinkExpander | None = None  # fetches articles behind bare links (TEKSER_LINK_PREVIEW)
-    pending: dict[int, Any] = field(default_factory=dict)  # private chat id -> PendingForwards
 
 
 class TekserContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -20,7 +20,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, delete, func, select
+from sqlalchemy import JSON, BigInteger, Column, Engine, delete, func, select
 from sqlmodel import Field, Session, SQLModel, col
 
 from knowledge.models import utcnow
@@ -50,14 +50,18 @@ def hold(
     return waiting == 1
 
 
-def take(session: Session, *, chat_id: int) -> list[dict[str, Any]]:
-    """Remove and return the chat's held forwards, oldest first (empty if another took them)."""
-    statement = (
-        delete(HeldForward)
-        .where(col(HeldForward.chat_id) == chat_id)
-        .returning(col(HeldForward.id), col(HeldForward.message))
-    )
-    rows = session.execute(statement).all()
+def take(session: Session, *, chat_id: int, due_by: datetime | None = None) -> list[dict[str, Any]]:
+    """Remove and return the chat's held forwards, oldest first (empty if another took them).
+
+    With `due_by`, only when the chat's first forward is due by then: a release that woke up late
+    leaves alone a new round of forwards that its own holder will release."""
+    statement = delete(HeldForward).where(col(HeldForward.chat_id) == chat_id)
+    if due_by is not None:
+        due = select(col(HeldForward.chat_id)).where(
+            col(HeldForward.chat_id) == chat_id, col(HeldForward.release_at) <= due_by
+        )
+        statement = statement.where(col(HeldForward.chat_id).in_(due.scalar_subquery()))
+    rows = session.execute(statement.returning(col(HeldForward.id), col(HeldForward.message))).all()
     return [message for _, message in sorted(rows, key=lambda row: row[0])]
 
 
@@ -77,3 +81,29 @@ def take_overdue(
     for _, chat_id, message in sorted(session.execute(statement).all(), key=lambda row: row[0]):
         chats[chat_id].append(message)
     return dict(chats)
+
+
+class ForwardHolds:
+    """The held forwards of every private chat, one short transaction per call."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def hold(self, *, chat_id: int, message: dict[str, Any], grace: float) -> bool:
+        with Session(self.engine) as session:
+            first = hold(session, chat_id=chat_id, message=message, grace=grace, now=utcnow())
+            session.commit()
+        return first
+
+    def take(self, *, chat_id: int, due: bool = False) -> list[dict[str, Any]]:
+        """The chat's forwards (with `due`, only once its first one's grace period is over)."""
+        with Session(self.engine) as session:
+            taken = take(session, chat_id=chat_id, due_by=utcnow() if due else None)
+            session.commit()
+        return taken
+
+    def take_overdue(self, *, older_than: float) -> dict[int, list[dict[str, Any]]]:
+        with Session(self.engine) as session:
+            taken = take_overdue(session, older_than=older_than)
+            session.commit()
+        return taken

@@ -64,3 +64,18 @@ def test_the_sweep_takes_only_overdue_chats(engine: Engine) -> None:
         1: ["holder died", "same chat, later"]
     }
     assert take(engine, 2) == ["still in its grace period"]
+
+
+def test_a_late_release_leaves_a_new_round_alone(engine: Engine) -> None:
+    holds = held_forwards.ForwardHolds(engine)
+    assert holds.hold(chat_id=1, message={"text": "new round"}, grace=30.0) is True
+    assert holds.take(chat_id=1, due=True) == []  # the old round's release woke up: not yet due
+    assert holds.take(chat_id=1) == [{"text": "new round"}]  # the reader's words take it at once
+
+
+def test_a_due_release_takes_the_whole_round(engine: Engine) -> None:
+    holds = held_forwards.ForwardHolds(engine)
+    holds.hold(chat_id=1, message={"text": "first"}, grace=0.0)
+    holds.hold(chat_id=1, message={"text": "second"}, grace=30.0)
+    assert holds.take(chat_id=1, due=True) == [{"text": "first"}, {"text": "second"}]
+    assert holds.take(chat_id=1, due=True) == []

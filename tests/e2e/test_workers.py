@@ -15,16 +15,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from tests.balancer import Balancer
 from tests.e2e.moderation_fixtures import ModerationStandIn
-from tests.standin import Call, TgUser
+from tests.standin import Call, TgChat, TgUser, origin_channel
 from tests.workers import WEBHOOK_SECRET, Worker, free_port, tekser_env
 
 pytestmark = pytest.mark.postgres
 
 OWNER = TgUser(4242, "Owner", "en")
 NATO = "В Алматы открыли центр НАТО"
+CHANNEL = TgChat(-100777, "channel", title="Qazaq Leaks")
+GRACE = 2.0  # forward_grace_seconds: its default
 NEW_SLUG = "water-sold-abroad"
 NEW_CLAIM = "Kazakhstan secretly sells the water of Lake Balkhash to foreign companies"
 NEW_PACK = {
@@ -163,3 +166,51 @@ async def test_two_workers_share_updates_changes_and_survive_a_killed_worker(
     assert time.monotonic() - started < 5
     assert "НАТО" in next(iter(answers.values())).plain
     print(f"restarted worker ready after {ready_after:.1f} s")
+
+
+async def until_held(database_url: str, count: int, timeout: float = 10.0) -> None:
+    """Wait until the database holds `count` forwards (a worker has taken the update)."""
+    engine = sqlalchemy.create_engine(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                if connection.scalar(sqlalchemy.text("SELECT count(*) FROM heldforward")) == count:
+                    return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the database never held {count} forward(s)")
+    finally:
+        engine.dispose()
+
+
+async def test_held_forwards_are_answered_once_by_whichever_worker_is_there(
+    cluster: Cluster, postgres_url: str
+) -> None:
+    first, _ = cluster.workers
+    standin, balancer = cluster.standin, cluster.balancer
+    await standin.wait_for("setWebhook", timeout=30)
+
+    # the forward reaches the first worker, the reader's words the second: one answer to both
+    reader = cluster.reader()
+    balancer.pin(first.url)
+    forward = standin.push_text(reader, NATO, forward_origin=origin_channel(CHANNEL, 7))
+    await until_held(postgres_url, 1)
+    balancer.pin(cluster.workers[1].url)
+    standin.push_text(reader, "Это правда?")
+    answer = await standin.wait_reply(forward, timeout=15)
+    assert answer.reply_to == forward["message_id"]
+    assert "НАТО" in answer.plain and "Qazaq Leaks" in answer.plain
+    await asyncio.sleep(GRACE + 1.0)
+    assert len(standin.calls_to("sendMessage", lambda c: c.chat_id == reader.id)) == 1
+
+    # the worker holding a forward dies within its grace period: the other one answers it
+    reader = cluster.reader()
+    balancer.pin(first.url)
+    forward = standin.push_text(reader, NATO, forward_origin=origin_channel(CHANNEL, 8))
+    await until_held(postgres_url, 1)
+    first.kill()
+    balancer.pin(None)
+    answer = await standin.wait_reply(forward, timeout=20)
+    assert answer.reply_to == forward["message_id"] and "Qazaq Leaks" in answer.plain
+    await asyncio.sleep(3.0)
+    assert len(standin.calls_to("sendMessage", lambda c: c.chat_id == reader.id)) == 1
