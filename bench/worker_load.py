@@ -9,7 +9,8 @@ the Bot API stand-in from tests/ plays Telegram, delivering updates to one webho
 2. load: --updates updates (10,000) offered at --load-share of that rate; reported: updates/s
    achieved, p50/p99 from update to reply, errors (deliveries not answered 200, updates never
    answered, failed Bot API calls, the workers' own error counter; all must be 0), and each
-   worker's resident memory after warm-up and at the end (growth must stay within 10%).
+   worker's resident memory after warm-up (200 updates and the burst) and at the end (growth
+   must stay within 10%), with samples every 30 s in between to tell a leak from a cache filling.
 
 Needs PostgreSQL (TEKSER_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1/test):
 a template database with the base is built once (`tekser_bench_load_<n>`), each run works on a
@@ -123,6 +124,16 @@ class Run:
         return Outcome(len(chats), len(done), last - first, latencies)
 
 
+async def sample_memory(
+    workers: list[Worker], samples: list[tuple[float, list[float]]], every: float = 30.0
+) -> None:
+    """Append each worker's resident memory every `every` seconds until cancelled."""
+    started = time.monotonic()
+    while True:
+        await asyncio.sleep(every)
+        samples.append((time.monotonic() - started, [w.rss_mb() for w in workers]))
+
+
 class Outcome:
     def __init__(self, sent: int, answered: int, seconds: float, latencies: list[float]) -> None:
         self.sent, self.answered, self.seconds, self.latencies = sent, answered, seconds, latencies
@@ -158,6 +169,7 @@ async def measure(args: argparse.Namespace, url: str, titles: list[str], tmp: Pa
             Worker(env, port=port, cwd=tmp, log=tmp / f"worker{i}.log")
             for i, port in enumerate(ports, 1)
         ]
+        samples: list[tuple[float, list[float]]] = []
         try:
             started = time.monotonic()
             for worker in workers:
@@ -167,15 +179,17 @@ async def measure(args: argparse.Namespace, url: str, titles: list[str], tmp: Pa
             print(f"  {WORKERS} workers ready after {time.monotonic() - started:.1f} s")
             run = Run(standin)
             warm = await run.offer(messages(titles, 200, seed=1), None, timeout=120)
-            rss_start = [w.rss_mb() for w in workers]
             probe = await run.offer(messages(titles, args.probe, seed=2), None, timeout=300)
+            rss_start = [w.rss_mb() for w in workers]
             rate = probe.rate * args.load_share
             print(
                 f"  warm-up {warm.answered}/{warm.sent}; capacity burst {probe.answered}/"
                 f"{probe.sent} at {probe.rate:.0f} updates/s; "
                 f"offering {args.updates} at {rate:.0f}/s"
             )
+            sampling = asyncio.create_task(sample_memory(workers, samples))
             load = await run.offer(messages(titles, args.updates, seed=3), rate, timeout=300)
+            sampling.cancel()
             rss_end = [w.rss_mb() for w in workers]
             worker_errors = sum(w.metric("tekser_errors_total") for w in workers)
             served = [balancer.served[w.url] for w in workers]
@@ -205,6 +219,10 @@ async def measure(args: argparse.Namespace, url: str, titles: list[str], tmp: Pa
         f"errors: {bad_deliveries} deliveries not answered 200, {unanswered} updates unanswered, "
         f"{failed_calls} failed Bot API calls, {int(worker_errors)} worker errors; "
         f"requests per worker: {served}"
+    )
+    print(
+        "RSS during the load (s: MB per worker): "
+        + ", ".join(f"{t:.0f}: {'+'.join(f'{m:.0f}' for m in mb)}" for t, mb in samples)
     )
     print("targets: errors 0; memory growth <= 10% per worker")
     return 0 if errors == 0 and growth <= 0.10 else 1
