@@ -536,6 +536,11 @@ class StandIn:
 
     # ---------------------------------------------------------------- waiting
 
+    def unconfirmed(self) -> list[dict[str, Any]]:
+        """Updates queued for getUpdates that the bot has not confirmed (Telegram keeps them)."""
+        with self._lock:
+            return list(self._state.pending)
+
     def calls_to(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
         return [c for c in list(self.calls) if c.method == method and (where is None or where(c))]
 

@@ -158,3 +158,25 @@ async def test_polling_bot_killed_mid_batch_loses_no_update(
     finally:
         if first.poll() is None:
             first.kill()
+
+
+async def test_sigterm_finishes_the_batch_in_hand_and_confirms_only_what_was_answered(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    bot = polling_bot(standin, tmp_path)
+    try:
+        readers = [TgUser(8200 + i, "Reader", "ru") for i in range(150)]  # > one batch (100)
+        for reader in readers:
+            standin.push_text(reader, "В Алматы открыли центр НАТО")
+        await standin.wait_for("sendMessage", timeout=90)  # a batch is being handled
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(30) == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+    chats = {r.id for r in readers}
+    answered = await answered_chats(standin, chats, timeout=0)
+    kept = {u["message"]["chat"]["id"] for u in standin.unconfirmed()}
+    assert answered, "nothing was answered before the stop"
+    assert answered | kept == chats  # nothing lost: answered, or still waiting at Telegram
+    assert not answered & kept  # nothing answered is left unconfirmed (answered twice later)
