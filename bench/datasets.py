@@ -219,7 +219,8 @@ class CachingEmbedder:
         return self.inner.model_id
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        qid = self.model_id + "#query"
+        clip = getattr(self.inner, "query_tokens", None)  # query vectors depend on the clip
+        qid = self.model_id + "#query" + ("" if clip is None else f"@{clip}")
         with self._lock:
             known = dict(self.cache.get_many(qid, texts))
             missing = [t for t in texts if t not in known]

@@ -18,6 +18,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
+from bot.ordering import ChatOrderedUpdateProcessor
 from bot.persistence import WorkerPersistence
 from bot.settings import Settings
 from handlers import (
@@ -88,7 +89,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
                 max_retries=2,
             )
         )
-        .concurrent_updates(settings.concurrent_updates)
+        .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrent_updates))
         .post_init(on_startup)
         .persistence(persistence)
         .build()

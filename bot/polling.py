@@ -29,10 +29,16 @@ POLL_TIMEOUT = 10  # seconds a getUpdates call waits for updates (long polling)
 MAX_BACKOFF = 30.0  # seconds between attempts while the Bot API cannot be reached
 
 
+async def process(application: Any, update: Update) -> None:
+    """Handle one update through the Application's update processor (its concurrency limit and,
+    in Tekser, its per-chat order: bot/ordering.py), as PTB's own updater does."""
+    await application.update_processor.process_update(update, application.process_update(update))
+
+
 async def handle_batch(application: Any, updates: Sequence[Update]) -> None:
     """Handle `updates` concurrently; failures went to the error handler and do not stop others."""
     results = await asyncio.gather(
-        *(application.process_update(update) for update in updates), return_exceptions=True
+        *(process(application, update) for update in updates), return_exceptions=True
     )
     for update, result in zip(updates, results, strict=True):
         if isinstance(result, BaseException):

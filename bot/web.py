@@ -317,7 +317,8 @@ def telegram_webhook(settings: Settings, telegram_app: Any) -> Endpoint:
             raise ApiError(400, "not a Telegram update") from None
         # Handled before answering: a worker that dies mid-update never acknowledged it, so
         # Telegram delivers it again (to whichever worker the balancer picks).
-        await telegram_app.process_update(update)
+        processor = telegram_app.update_processor  # its concurrency limit, per-chat order
+        await processor.process_update(update, telegram_app.process_update(update))
         return Response(status_code=200)
 
     return receive

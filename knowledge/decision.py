@@ -68,26 +68,26 @@ class Calibration:
 
 # BEGIN FITTED (bench/fit_thresholds.py --write)
 LEXICAL_CALIBRATION = Calibration(
-    intercept=-11.8154,
+    intercept=-10.2949,
     weights={
-        "word_cov": 4.0205,
-        "query_cov": 5.6747,
-        "fuzzy": 4.9641,
-        "qlen": 1.8798,
+        "word_cov": 3.8838,
+        "query_cov": 8.3962,
+        "fuzzy": 3.2670,
+        "qlen": 1.3746,
     },
 )
 SEMANTIC_CALIBRATION = Calibration(
-    intercept=-61.6719,
+    intercept=-61.9518,
     weights={
-        "word_cov": 3.3714,
-        "query_cov": 5.4978,
-        "fuzzy": -0.3477,
-        "semantic": -6.2788,
-        "sem_mean": 68.1439,
-        "qlen": 1.7595,
+        "word_cov": 3.2059,
+        "query_cov": 6.7737,
+        "fuzzy": -0.2816,
+        "semantic": -1.5304,
+        "sem_mean": 63.7567,
+        "qlen": 1.6369,
     },
 )
-FITTED_MATCH = 0.885
+FITTED_MATCH = 0.915
 FITTED_POSSIBLE = 0.05
 # END FITTED
 

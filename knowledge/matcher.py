@@ -6,14 +6,16 @@ title — BM25 over stemmed words, BM25 over character trigrams (typos, inflecti
 spelling), and, when an :class:`~knowledge.embedding.Embedder` is given, cosine similarity of
 multilingual sentence embeddings — are fused per query; :mod:`knowledge.decision` turns each
 candidate's features into ``match`` / ``possible`` / ``none``.  URLs recorded as appearances of a
-debunk match it directly.  Long texts are split into passages, each matched on its own.
+debunk match it directly.  Long texts are split into passages, each matched on its own; only the
+lexically strongest passages are embedded.  In a large base the semantic channel finds its nearest
+wordings in an HNSW graph (usearch) rather than by scanning every vector.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,9 +51,15 @@ WORD_SHARE = 0.6  # share of the word channel in the lexical score (the rest: ch
 SEMANTIC_WEIGHT = 0.6  # share of the semantic channel in the fused score
 SECOND_WORDING_WEIGHT = 0.05  # a debunk's second-best wording adds this share (a tie-break)
 MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passages are matched
+SEMANTIC_PASSAGES = 2  # ... and only the strongest of those are embedded (the rest: lexical only)
 SAME_CLAIM_SIMILARITY = 70  # rapidfuzz token_set_ratio from which two wordings say the same
 RECHECKED_SENTENCES = 3  # sentences of a short post looked at when two debunks compete
 FEATURED_CANDIDATES = 10  # candidates per passage that get features and a confidence
+# From this many wordings the semantic channel finds its nearest rows in an HNSW graph (usearch,
+# in the semantic extra) instead of scanning every vector; cosines are then computed exactly for
+# the rows of the candidates.  Below it a scan costs a few ms at most.
+GRAPH_MIN_ROWS = 50_000
+GRAPH_EXPANSION = 128  # HNSW search breadth (usearch expansion_search)
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,7 @@ class Matcher:
         self._row_text: list[str] = []  # wording as written (shown as Match.matched)
         self._row_folded: list[str] = []  # lexical form of the normalised wording
         self._matrix = np.zeros((0, 0), dtype=np.float32)  # passage vectors by row id
+        self._graph: _Graph | None = None  # nearest-neighbour graph over them (large bases)
         self._row_alive = np.zeros(0, dtype=bool)
         self._appearances: dict[str, set[str]] = {}
 
@@ -214,18 +223,33 @@ class Matcher:
             self._slot_rows[slot].append(row)
         if vectors is not None and len(rows):
             self._matrix[rows[0] : rows[-1] + 1] = vectors
+            if not bulk:  # load() builds the graph itself, outside the lock
+                self._graph_add(rows, vectors)
+
+    def _graph_add(self, rows: list[int], vectors: np.ndarray) -> None:
+        """Put new rows in the nearest-neighbour graph; build it when the base grows large."""
+        if self._graph is not None:
+            self._graph.add(np.asarray(rows), vectors)
+        elif int(self._row_alive.sum()) >= GRAPH_MIN_ROWS:
+            alive = np.flatnonzero(self._row_alive[: len(self._row_text)])
+            self._graph = _Graph.build(alive, self._matrix[alive])
 
     def load(self, entries: Iterable[DebunkEntry]) -> None:
         """Replace the whole index with ``entries`` (built in bulk; a repeated slug: last wins)."""
         unique = list({entry.slug: entry for entry in entries}.values())
         per_entry = [self._wordings(entry) for entry in unique]
         prepared = self._prepare([w for wordings in per_entry for w in wordings])
+        graph = None
+        if prepared.vectors is not None and len(prepared.vectors) >= GRAPH_MIN_ROWS:
+            # rows are numbered from 0 after the reset: the graph is built outside the lock
+            graph = _Graph.build(np.arange(len(prepared.vectors)), prepared.vectors)
         with self._lock:
             self._reset()
             slots: list[int] = []
             for entry, wordings in zip(unique, per_entry, strict=True):
                 slots += [self._new_slot(entry)] * len(wordings)
             self._add_rows(slots, prepared, bulk=True)
+            self._graph = graph
 
     def upsert(self, entry: DebunkEntry) -> None:
         """Add or replace one debunk without rebuilding the index."""
@@ -249,6 +273,8 @@ class Matcher:
             self._words.remove(row)
             self._grams.remove(row)
             self._row_alive[row] = False
+            if self._graph is not None:
+                self._graph.remove(row)
         self._slot_rows[slot] = []
         self._entries[slot] = None
         if entry is not None:
@@ -294,17 +320,25 @@ class Matcher:
         *,
         limit: int = MAX_MATCHED_PASSAGES,
     ) -> None:
-        """Match passages; keep in ``best`` each debunk's strongest candidate and its passage."""
+        """Match passages; keep in ``best`` each debunk's strongest candidate and its passage.
+
+        Of more than ``limit`` passages only the lexically strongest are matched, and of those
+        only the ``SEMANTIC_PASSAGES`` strongest are embedded (the others are matched lexically).
+        """
         if len(passages) > limit:
             with self._lock:
-                passages = self._promising(passages, limit)
-        query_vectors = None
+                passages = [passages[i] for i in self._promising(passages, limit)]
+        vectors: dict[int, np.ndarray] = {}
         if self.embedder is not None and passages:
-            query_vectors = self.embedder.embed_queries(passages)  # slow: outside the lock
+            chosen = list(range(len(passages)))
+            if len(passages) > SEMANTIC_PASSAGES:
+                with self._lock:
+                    chosen = self._promising(passages, SEMANTIC_PASSAGES)
+            embedded = self.embedder.embed_queries([passages[i] for i in chosen])  # slow: unlocked
+            vectors = dict(zip(chosen, embedded, strict=True))
         with self._lock:
             for i, passage in enumerate(passages):
-                qvec = None if query_vectors is None else query_vectors[i]
-                for cand in self._match_passage(passage, qvec):
+                for cand in self._match_passage(passage, vectors.get(i)):
                     held = best.get(cand.slot)
                     if held is None or self._strength(cand) > self._strength(held[0]):
                         best[cand.slot] = (cand, passage)
@@ -322,15 +356,14 @@ class Matcher:
         first, second = (self._row_folded[c.row] for c in top)
         return fuzz.token_set_ratio(first, second) < SAME_CLAIM_SIMILARITY
 
-    def _promising(self, passages: list[str], limit: int) -> list[str]:
-        """The ``limit`` passages of a long text with the strongest lexical evidence, in order."""
+    def _promising(self, passages: list[str], limit: int) -> list[int]:
+        """Indexes of the ``limit`` passages with the strongest lexical evidence, in order."""
         strength = []
         for passage in passages:
             ids = self._words.query_ids(word_terms(passage))
             scores = self._words.scores(ids)
             strength.append(float(scores.max()) if len(scores) else 0.0)
-        keep = sorted(np.argsort(strength)[::-1][:limit].tolist())
-        return [passages[i] for i in keep]
+        return sorted(np.argsort(strength, kind="stable")[::-1][:limit].tolist())
 
     def _to_match(self, cand: _Candidate, passage: str) -> Match:
         entry = self._entries[cand.slot]
@@ -362,6 +395,21 @@ class Matcher:
                 )
         return out
 
+    def _nearest(
+        self, qvec: np.ndarray, n: int, k: int
+    ) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+        """The ``k`` rows closest to ``qvec`` and a function giving the cosines of any rows."""
+        if self._graph is not None:
+            matrix = self._matrix
+
+            def cosines(rows: np.ndarray) -> np.ndarray:
+                return np.asarray(matrix[rows] @ qvec, dtype=np.float64)
+
+            return self._graph.search(qvec, k), cosines
+        scores = self._matrix[:n] @ qvec
+        scores[~self._row_alive[:n]] = -1.0
+        return top_rows(scores + 1.0, k), scores.__getitem__
+
     def _match_passage(self, passage: str, qvec: np.ndarray | None) -> list[_Candidate]:
         """Candidates for one passage with their features and confidence."""
         n = self._words.n_rows
@@ -374,13 +422,12 @@ class Matcher:
         gram_scores = self._grams.scores(gram_ids)
         k = CANDIDATES_PER_CHANNEL
         row_sets = [top_rows(word_scores, k), top_rows(gram_scores, k)]
-        sem_scores: np.ndarray | None = None
-        if qvec is not None and self._matrix.shape[0]:
-            sem_scores = self._matrix[:n] @ qvec
-            sem_scores[~self._row_alive[:n]] = -1.0
-            sem_top = top_rows(sem_scores + 1.0, k)
+        semantic = qvec is not None and self._matrix.shape[0] > 0
+        if semantic:
+            assert qvec is not None
+            sem_top, cosines = self._nearest(qvec, n, k)
             row_sets.append(sem_top)
-            crowd = sem_scores[sem_top]
+            crowd = cosines(sem_top)
             crowd_mean, crowd_std = float(crowd.mean()), float(crowd.std()) + 1e-3
         rows = np.concatenate(row_sets)
         slots = np.unique(self._row_slot[rows]) if len(rows) else np.zeros(0, np.int32)
@@ -402,8 +449,8 @@ class Matcher:
             g = gram_scores[slot_rows]
             word_best[i], gram_best[i] = _support(w), _support(g)
             word_row[i] = slot_rows[int(w.argmax())]
-            if sem_scores is not None:
-                s = sem_scores[slot_rows]
+            if semantic:
+                s = cosines(slot_rows)
                 sem_best[i] = s.max()
                 sem_support[i] = _support(s)
                 sem_mean[i] = np.sort(s)[-3:].mean()
@@ -412,7 +459,7 @@ class Matcher:
                 best_row[i] = word_row[i] if w.max() > 0 else slot_rows[int(g.argmax())]
 
         lexical = WORD_SHARE * _scaled(word_best) + (1 - WORD_SHARE) * _scaled(gram_best)
-        if sem_scores is not None:
+        if semantic:
             lo = float(sem_support.min())
             spread = float(sem_support.max()) - lo
             sem_norm = (sem_support - lo) / spread if spread > 1e-9 else np.ones(m)
@@ -420,6 +467,8 @@ class Matcher:
         else:
             fused = lexical
 
+        # a passage matched without its vector is judged as in lexical-only mode
+        calibration = self.calibration if semantic else LEXICAL_CALIBRATION
         folded = fold(passage)
         qlen = math.log1p(len(terms))
         second_fused = _runner_up(fused)
@@ -436,18 +485,54 @@ class Matcher:
                 "fuzzy": fuzz.token_set_ratio(folded, self._row_folded[row]) / 100.0,
                 "qlen": qlen,
             }
-            if sem_scores is not None:
+            if semantic:
                 features["semantic"] = float(sem_best[i])
                 features["sem_margin"] = float(sem_best[i] - second_sem[i])
                 features["sem_mean"] = float(sem_mean[i])
                 features["sem_z"] = (float(sem_best[i]) - crowd_mean) / crowd_std
             cand = _Candidate(slot=int(slots[i]), row=row, features=features)
-            cand.confidence = self.calibration.confidence(features)
+            cand.confidence = calibration.confidence(features)
             candidates.append(cand)
         confidences = np.array([c.confidence for c in candidates])
         for cand, rival in zip(candidates, _runner_up(confidences).tolist(), strict=True):
             cand.features["rival"] = rival
         return candidates
+
+
+class _Graph:
+    """An HNSW graph (usearch) over row vectors, searched by inner product (= cosine)."""
+
+    def __init__(self, dim: int) -> None:
+        from usearch.index import Index
+
+        self._index = Index(
+            ndim=dim,
+            metric="ip",
+            dtype="i8",
+            connectivity=16,
+            expansion_add=128,
+            expansion_search=GRAPH_EXPANSION,
+        )
+
+    @classmethod
+    def build(cls, rows: np.ndarray, vectors: np.ndarray) -> _Graph | None:
+        """A graph over ``vectors`` keyed by ``rows``; None without usearch (rows get scanned)."""
+        try:
+            graph = cls(vectors.shape[1])
+        except ImportError:
+            return None
+        graph.add(rows, vectors)
+        return graph
+
+    def add(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        self._index.add(rows.astype(np.uint64), np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def remove(self, row: int) -> None:
+        self._index.remove(row)
+
+    def search(self, qvec: np.ndarray, k: int) -> np.ndarray:
+        found = self._index.search(np.asarray(qvec, dtype=np.float32), k, threads=1)
+        return np.asarray(found.keys, dtype=np.int64)
 
 
 def _support(scores: np.ndarray) -> float:

