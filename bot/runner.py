@@ -14,7 +14,7 @@ from bot.bootstrap import open_knowledge
 from bot.polling import serve_polling
 from bot.settings import Settings
 from bot.web import build_server, build_web_app, serve_telegram_webhook, webhook_secret_token
-from knowledge.query_batching import BatchingEmbedder
+from knowledge.query_batching import BatchingEmbedder, RecentQueries
 from knowledge.service import KnowledgeBase
 from knowledge.sync import DebunkSync
 
@@ -39,8 +39,8 @@ NO_TOKEN = (
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The knowledge base as the settings describe it, seeded from the bundled pack if empty."""
     kb = open_knowledge(settings, seed=True)  # seeded before loading: every worker sees it
-    if kb.matcher.embedder is not None:  # concurrent checks share one model call
-        kb.matcher.embedder = BatchingEmbedder(kb.matcher.embedder)
+    if kb.matcher.embedder is not None:  # a post seen before is not embedded again; concurrent
+        kb.matcher.embedder = RecentQueries(BatchingEmbedder(kb.matcher.embedder))  # ones batched
     return kb
 
 

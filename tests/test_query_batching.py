@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from knowledge.query_batching import BatchingEmbedder
+from knowledge.query_batching import BatchingEmbedder, RecentQueries
 
 
 class SlowModel:
@@ -61,3 +61,23 @@ def test_a_model_failure_reaches_the_callers_and_the_batcher_keeps_working() -> 
     assert batching.embed_queries(["abc"])[0, 0] == 3.0
     assert batching.model_id == "fake/1"
     assert batching.embed_passages(["ab"])[0, 0] == 2.0
+
+
+@pytest.mark.parametrize(
+    ("calls", "model_sees"),
+    [
+        ([["post"], ["post"], ["post"]], [1]),  # a forwarded post is embedded once
+        ([["a", "b"], ["b", "c"]], [2, 1]),  # only what was not seen before
+        ([["a", "a", "b"]], [2]),  # repeats within one call too
+        ([["a"], ["b"], ["c"], ["a"]], [1, 1, 1, 1]),  # forgotten beyond its size (2)
+    ],
+)
+def test_recent_queries_embed_only_unseen_texts(
+    calls: list[list[str]], model_sees: list[int]
+) -> None:
+    model = SlowModel()
+    recent = RecentQueries(model, size=2)
+    for texts in calls:
+        vectors = recent.embed_queries(texts)
+        assert vectors[:, 0].tolist() == [len(t) for t in texts]  # each text its own vector
+    assert model.batches == model_sees
