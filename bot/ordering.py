@@ -6,7 +6,8 @@ milliseconds apart. Handled side by side, the words could look for the held forw
 forward has been stored, and both would be answered on their own. PTB starts the handling of
 each update in the order it arrived; the per-chat lock taken first thing keeps that order.
 Polling (`bot/polling.py`) and the webhook (`bot/web.py`) hand every update to this processor,
-as PTB's own updater does.
+as PTB's own updater does; `bot/persistence.py` relies on it to read a chat's state only once
+the chat's previous update is done.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from telegram.ext import BaseUpdateProcessor
 
 
 def chat_of(update: object) -> int | None:
-    """The chat whose updates must keep their order (None: no order needed, e.g. inline)."""
+    """The chat whose updates must keep their order: the update's chat, else its sender (inline
+    queries; a private chat's id is its user's); None for updates with neither."""
     if not isinstance(update, Update):
         return None
     if update.effective_chat is not None:
         return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
     return None
 
 

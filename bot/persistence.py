@@ -260,7 +260,6 @@ class WorkerPersistence(DatabasePersistence):
         self._secret = secret
         self._conversation_handlers: list[ConversationHandler[Any]] | None = None
         self._seeded: dict[int, list[_Seeded]] = {}  # update_id -> steps put in place for it
-        self._lanes: dict[int, asyncio.Future[None]] = {}  # chat -> its latest update's turn
 
     def handlers(self) -> dict[int, Sequence[BaseHandler[Any, Any, Any]]]:
         return {
@@ -315,35 +314,25 @@ class WorkerPersistence(DatabasePersistence):
         user, chat = update.effective_user, update.effective_chat
         if user is None and chat is None:
             return
-        lane = chat.id if chat is not None else user.id if user is not None else 0
-        previous = self._lanes.get(lane)
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._lanes[lane] = turn
-        try:
-            keyed = [
-                (handler, key)
-                for handler in self.conversations(context.application)
-                if (key := conversation_key(handler, update)) is not None
-            ]
-            wanted = [(conversation_kind(str(h.name)), key_text(k)) for h, k in keyed]
-            started = utcnow()
-            snapshot = await asyncio.to_thread(
-                self._snapshot, user.id if user else None, chat.id if chat else None, wanted
-            )
-            if previous is not None:  # one chat's updates reach the handlers in the order they came
-                await previous
-            if user is not None and context.user_data is not None:
-                context.user_data[LANGUAGE_KEY] = snapshot.language
-            if chat is not None and context.chat_data is not None:
-                context.chat_data[AUTO_KEY] = snapshot.auto_check
-            seeded = [
-                self._seed(handler, key, stored, snapshot.steps.get(stored), started)
-                for (handler, key), stored in zip(keyed, wanted, strict=True)
-            ]
-        finally:
-            turn.set_result(None)
-            if self._lanes.get(lane) is turn:
-                del self._lanes[lane]
+        # one chat's updates come here one after another, in order (bot/ordering.py)
+        keyed = [
+            (handler, key)
+            for handler in self.conversations(context.application)
+            if (key := conversation_key(handler, update)) is not None
+        ]
+        wanted = [(conversation_kind(str(h.name)), key_text(k)) for h, k in keyed]
+        started = utcnow()
+        snapshot = await asyncio.to_thread(
+            self._snapshot, user.id if user else None, chat.id if chat else None, wanted
+        )
+        if user is not None and context.user_data is not None:
+            context.user_data[LANGUAGE_KEY] = snapshot.language
+        if chat is not None and context.chat_data is not None:
+            context.chat_data[AUTO_KEY] = snapshot.auto_check
+        seeded = [
+            self._seed(handler, key, stored, snapshot.steps.get(stored), started)
+            for (handler, key), stored in zip(keyed, wanted, strict=True)
+        ]
         if seeded:
             if len(self._seeded) >= SEEDED_LIMIT:
                 self._seeded.clear()

@@ -35,15 +35,11 @@ class _Request:
     error: BaseException | None = None
 
 
-class BatchingEmbedder:
-    """An Embedder whose `embed_queries` joins whatever other threads are asking at that moment."""
+class QueryEmbedderWrapper:
+    """An Embedder around `inner` that changes only how queries are embedded."""
 
-    def __init__(self, inner: Embedder, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
-        self.max_batch = max_batch
-        self._pending: list[_Request] = []
-        self._wake = threading.Condition()
-        self._worker: threading.Thread | None = None
 
     @property
     def model_id(self) -> str:
@@ -51,6 +47,17 @@ class BatchingEmbedder:
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.embed_passages(texts)
+
+
+class BatchingEmbedder(QueryEmbedderWrapper):
+    """An Embedder whose `embed_queries` joins whatever other threads are asking at that moment."""
+
+    def __init__(self, inner: Embedder, *, max_batch: int = MAX_BATCH) -> None:
+        super().__init__(inner)
+        self.max_batch = max_batch
+        self._pending: list[_Request] = []
+        self._wake = threading.Condition()
+        self._worker: threading.Thread | None = None
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         request = _Request(list(texts))
@@ -100,24 +107,19 @@ class BatchingEmbedder:
                 request.done.set()
 
 
-class RecentQueries:
+class RecentQueries(QueryEmbedderWrapper):
     """An Embedder that remembers the vectors of the last `size` query texts it embedded."""
 
     def __init__(self, inner: Embedder, *, size: int = RECENT_QUERIES) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.size = size
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self.inner.embed_passages(texts)
-
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
+        if not texts:
+            return self.inner.embed_queries(texts)
         with self._lock:
             known = {t: self._vectors[t] for t in texts if t in self._vectors}
             for text in known:
@@ -131,6 +133,4 @@ class RecentQueries:
                 self._vectors.update(fresh)
                 while len(self._vectors) > self.size:
                     self._vectors.popitem(last=False)
-        if not texts:
-            return self.inner.embed_queries(texts)
         return np.stack([known[t] for t in texts])
