@@ -99,7 +99,8 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
     limiter = CheckLimiter(kb.engine, per_minute=settings.checks_per_minute, key=audience.key)
     links = LinkExpander(cache=DatabasePreviewCache(kb.engine)) if settings.link_preview else None
     holds = ForwardHolds(kb.engine)  # so the reader's words may reach any worker
-    services = Services(settings, kb, audience, limiter, CardCache(kb), holds, links=links)
+    cards = CardCache.primed(kb)  # every published card, read once at start-up
+    services = Services(settings, kb, audience, limiter, cards, holds, links=links)
     install(application, services)
     for module in HANDLER_MODULES:
         application.add_handlers(module.HANDLERS)

@@ -24,9 +24,8 @@ from handlers.context import (
 from handlers.i18n import DEFAULT_LANGUAGE, Translator, text_language, translator
 from handlers.incoming import Incoming, clean_text, mentions, merge, read_message
 from handlers.limits import Allowance
-from handlers.moderation_delivery import remember_cards_sent
 from knowledge import answers
-from knowledge.audience_service import CheckEntry
+from knowledge.audience_service import CardsSent, CheckEntry
 from knowledge.link_preview import expandable_link
 from knowledge.smalltalk import is_smalltalk
 
@@ -51,16 +50,29 @@ class Outcome:
     cards: tuple[str, ...] = ()  # slugs of the debunk cards the reply shows (a "match")
 
 
+def is_request(incoming: Incoming) -> bool:
+    """Whether `incoming` asks for a check (and counts against the reader's quota)."""
+    return not incoming.empty and not is_smalltalk(incoming.query)
+
+
 async def compose(
-    update: Update, context: TekserContext, incoming: Incoming, tr: Translator, *, source: str
+    update: Update,
+    context: TekserContext,
+    incoming: Incoming,
+    tr: Translator,
+    *,
+    source: str,
+    allowance: Allowance | None = None,
 ) -> Outcome | None:
-    """The reply to one request: a hint, a rate-limit notice (once), or the check's answer."""
+    """The reply to one request: a hint, a rate-limit notice (once), or the check's answer.
+    `allowance`: the request's quota, when the caller already counted it."""
     if incoming.empty:
         return Outcome(render.unsupported_reply(tr))
     if is_smalltalk(incoming.query):
         return Outcome(render.smalltalk_reply(tr))
     user = update.effective_user
-    allowance = await context.services.limiter.take(user.id) if user else Allowance.ALLOWED
+    if allowance is None:
+        allowance = await context.services.limiter.take(user.id) if user else Allowance.ALLOWED
     if allowance is Allowance.SILENT:
         return None
     if allowance is Allowance.NOTIFY:
@@ -107,18 +119,20 @@ async def respond(
     *,
     source: str,
     edited: bool = False,
+    allowance: Allowance | None = None,
 ) -> None:
     """Check `incoming` for the reader and answer `target` (or edit the earlier answer)."""
     tr = await reader_translator(context, update.effective_user)
-    outcome = await compose(update, context, incoming, tr, source=source)
+    outcome = await compose(update, context, incoming, tr, source=source, allowance=allowance)
     if outcome is None:
         return
+    cards = None  # in a private chat: remembered, so a corrected card can reach this reader
+    if target.chat.type == ChatType.PRIVATE and outcome.cards:
+        cards = CardsSent(target.chat_id, outcome.cards, tr.lang)
     if edited:
-        await update_answer(context, target, outcome.reply, check=outcome.check)
+        await update_answer(context, target, outcome.reply, check=outcome.check, cards=cards)
     else:
-        await answer_message(context, target, outcome.reply, check=outcome.check)
-    if target.chat.type == ChatType.PRIVATE:  # so a corrected card can reach this reader
-        await remember_cards_sent(context, target.chat_id, outcome.cards, lang=tr.lang)
+        await answer_message(context, target, outcome.reply, check=outcome.check, cards=cards)
 
 
 async def on_private_message(update: Update, context: TekserContext) -> None:
@@ -131,8 +145,14 @@ async def on_private_message(update: Update, context: TekserContext) -> None:
         if await asyncio.to_thread(holds.hold, chat_id=chat_id, message=data, grace=grace):
             context.application.create_task(_release(update, context, chat_id), update=update)
         return
-    held = held_messages(context, await asyncio.to_thread(holds.take, chat_id=message.chat_id))
-    await answer_forwards(update, context, [*held, message], words=True)
+    user, allowance = update.effective_user, None
+    if user is not None and is_request(read_message(message)):  # then one transaction for both
+        limiter = context.services.limiter
+        taken, allowance = await limiter.take_after_forwards(user.id, chat_id=message.chat_id)
+    else:
+        taken = await asyncio.to_thread(holds.take, chat_id=message.chat_id)
+    held = held_messages(context, taken)
+    await answer_forwards(update, context, [*held, message], words=True, allowance=allowance)
 
 
 async def _release(update: Update, context: TekserContext, chat_id: int) -> None:
@@ -147,14 +167,21 @@ def held_messages(context: TekserContext, stored: list[dict[str, Any]]) -> list[
 
 
 async def answer_forwards(
-    update: Update, context: TekserContext, messages: list[Message], *, words: bool = False
+    update: Update,
+    context: TekserContext,
+    messages: list[Message],
+    *,
+    words: bool = False,
+    allowance: Allowance | None = None,
 ) -> None:
     """One answer to the reader's held forwards (and their words, if `words`), replying to the
-    first forward; nothing when another worker or the reader's words already took them."""
+    first forward; nothing when another worker or the reader's words already took them.
+    `allowance`: the quota of the reader's words alone, counted when no forward was held."""
     if not messages:
         return
     if words and len(messages) == 1:
-        await respond(update, context, messages[0], read_message(messages[0]), source="private")
+        incoming = read_message(messages[0])
+        await respond(update, context, messages[0], incoming, source="private", allowance=allowance)
         return
     request = merge(*(read_message(m) for m in messages))
     await respond(update, context, messages[0], request, source="forward")

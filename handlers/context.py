@@ -19,7 +19,7 @@ from handlers.i18n import Translator, choose_language, translator
 from handlers.limits import CheckLimiter
 from handlers.render import NO_PREVIEW, Reply
 from knowledge.answers import CardCache
-from knowledge.audience_service import Audience, CheckEntry
+from knowledge.audience_service import Audience, CardsSent, CheckEntry
 from knowledge.held_forwards import ForwardHolds
 from knowledge.link_preview import LinkExpander
 from knowledge.service import KnowledgeBase
@@ -99,25 +99,35 @@ async def send_reply(
 
 
 async def answer_message(
-    context: TekserContext, message: Message, reply: Reply, *, check: CheckEntry | None = None
+    context: TekserContext,
+    message: Message,
+    reply: Reply,
+    *,
+    check: CheckEntry | None = None,
+    cards: CardsSent | None = None,
 ) -> Message:
-    """Reply to `message`; remember which of our messages answers it (for edits) and log the
-    check, in one transaction."""
+    """Reply to `message`; remember which of our messages answers it (for edits), log the
+    check and remember the `cards` shown to a reader, in one transaction."""
     sent = await send_reply(context, message.chat_id, reply, reply_to=message.message_id)
     link = (message.chat_id, message.message_id, sent.message_id)
-    await asyncio.to_thread(context.audience.record, check=check, reply=link)
+    await asyncio.to_thread(context.audience.record, check=check, reply=link, sent=cards)
     return sent
 
 
 async def update_answer(
-    context: TekserContext, message: Message, reply: Reply, *, check: CheckEntry | None = None
+    context: TekserContext,
+    message: Message,
+    reply: Reply,
+    *,
+    check: CheckEntry | None = None,
+    cards: CardsSent | None = None,
 ) -> None:
     """After an edit: edit our earlier answer to `message`, or answer it if there is none."""
     earlier = await asyncio.to_thread(
         context.audience.reply_for, message.chat_id, message.message_id
     )
     if earlier is None:
-        await answer_message(context, message, reply, check=check)
+        await answer_message(context, message, reply, check=check, cards=cards)
         return
     try:
         await context.bot.edit_message_text(
@@ -131,10 +141,10 @@ async def update_answer(
     except BadRequest as error:
         if "not modified" not in error.message:
             log.info("earlier answer cannot be edited (%s); answering anew", error.message)
-            await answer_message(context, message, reply, check=check)
+            await answer_message(context, message, reply, check=check, cards=cards)
             return
-    if check is not None:
-        await asyncio.to_thread(context.audience.log_check, check)
+    if check is not None or cards is not None:
+        await asyncio.to_thread(context.audience.record, check=check, sent=cards)
 
 
 async def withdraw_answer(context: TekserContext, message: Message) -> None:

@@ -12,10 +12,12 @@ import asyncio
 import time
 from collections.abc import Callable
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from knowledge import held_forwards
 from knowledge.shared_state import take_check
 
 WINDOW_SECONDS = 60.0
@@ -64,3 +66,25 @@ class CheckLimiter:
     async def take(self, user_id: int) -> Allowance:
         """Count one check of `user_id` and say whether it may run."""
         return await asyncio.to_thread(self.take_blocking, user_id)
+
+    def take_after_forwards_blocking(
+        self, user_id: int, *, chat_id: int
+    ) -> tuple[list[dict[str, Any]], Allowance | None]:
+        """In one transaction: take the chat's held forwards (see `knowledge.held_forwards`)
+        and, when there were none, count one check of `user_id` (None when it was not counted:
+        the request is the forwards merged with the reader's message, counted once composed)."""
+        with Session(self.engine) as session:
+            held = held_forwards.take(session, chat_id=chat_id)
+            taken = None
+            if not held:
+                key = self._key(user_id)
+                taken = take_check(session, user_hash=key, now=self._clock(), window=self.window)
+            session.commit()
+        return held, None if taken is None else allowance(taken, self.per_minute)
+
+    async def take_after_forwards(
+        self, user_id: int, *, chat_id: int
+    ) -> tuple[list[dict[str, Any]], Allowance | None]:
+        """A reader's message that is a request by itself: their held forwards, else whether
+        the message may be checked (one database round trip for the two)."""
+        return await asyncio.to_thread(self.take_after_forwards_blocking, user_id, chat_id=chat_id)

@@ -50,14 +50,3 @@ async def deliver_answers(context: TekserContext, slug: str) -> int:
     """The card of `slug` to every submitter still waiting for it (when it is published)."""
     waiting = await asyncio.to_thread(moderation(context).pending_deliveries, slug)
     return await deliver(context, waiting, intro=mr_queue.submitter_intro) if waiting else 0
-
-
-async def remember_cards_sent(
-    context: TekserContext, chat_id: int, slugs: Sequence[str], *, lang: str
-) -> None:
-    """For the public bot, after it sends cards to a reader in a private chat: remember them
-    for 30 days, so a corrected card can reach this reader (see /edit's correction offer)."""
-    if slugs:
-        await asyncio.to_thread(
-            moderation(context).record_recipients, chat_id, slugs=slugs, lang=lang
-        )

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from knowledge import audience_storage as storage
 from knowledge.audience import keyed_hash
 from knowledge.audience_storage import VoteTally
-from knowledge.deliveries import forget_recipient
+from knowledge.deliveries import forget_recipient, record_recipients
 from knowledge.models import utcnow
 
 
@@ -29,6 +29,17 @@ class CheckEntry:
     score: float = 0.0
     chat_type: str = ""
     lang: str = ""
+
+
+@dataclass(frozen=True)
+class CardsSent:
+    """Debunk cards a private chat was sent, remembered for 30 days so that a corrected card can
+    reach the reader (`knowledge.deliveries.record_recipients`); the chat id is kept as is, to
+    send to it."""
+
+    chat_id: int
+    slugs: tuple[str, ...]
+    lang: str
 
 
 @dataclass(frozen=True)
@@ -101,9 +112,11 @@ class Audience:
         *,
         check: CheckEntry | None = None,
         reply: tuple[int, int, int] | None = None,
+        sent: CardsSent | None = None,
     ) -> None:
-        """In one transaction: log a check, and remember that message `reply[2]` in chat
-        `reply[0]` answers message `reply[1]` (one commit per answer keeps SQLite fast)."""
+        """In one transaction: log a check, remember that message `reply[2]` in chat `reply[0]`
+        answers message `reply[1]`, and which cards a private chat was `sent` (one commit per
+        answer keeps SQLite fast)."""
         with self._session() as session:
             if check is not None:
                 storage.log_check(
@@ -123,6 +136,8 @@ class Audience:
                     message_id=message_id,
                     reply_message_id=reply_message_id,
                 )
+            if sent is not None and sent.slugs:
+                record_recipients(session, chat_id=sent.chat_id, slugs=sent.slugs, lang=sent.lang)
             session.commit()
 
     def popular(self, *, limit: int, days: int = 30) -> list[str]:

@@ -16,11 +16,12 @@ held message is stored as the JSON the Bot API sent.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Engine, delete, func, select
+from sqlalchemy import JSON, BigInteger, Column, Engine, bindparam, delete, func, select
 from sqlmodel import Field, Session, SQLModel, col
 
 from knowledge.models import utcnow
@@ -55,14 +56,24 @@ def take(session: Session, *, chat_id: int, due_by: datetime | None = None) -> l
 
     With `due_by`, only when the chat's first forward is due by then: a release that woke up late
     leaves alone a new round of forwards that its own holder will release."""
-    statement = delete(HeldForward).where(col(HeldForward.chat_id) == chat_id)
+    values: dict[str, Any] = {"chat_id": chat_id}
     if due_by is not None:
-        due = select(col(HeldForward.chat_id)).where(
-            col(HeldForward.chat_id) == chat_id, col(HeldForward.release_at) <= due_by
-        )
-        statement = statement.where(col(HeldForward.chat_id).in_(due.scalar_subquery()))
-    rows = session.execute(statement.returning(col(HeldForward.id), col(HeldForward.message))).all()
+        values["due_by"] = due_by
+    rows = session.execute(_take_statement(due=due_by is not None), values).all()
     return [message for _, message in sorted(rows, key=lambda row: row[0])]
+
+
+@functools.cache
+def _take_statement(*, due: bool) -> Any:
+    """Built once, executed with parameters (it runs for every private message)."""
+    chat = col(HeldForward.chat_id) == bindparam("chat_id")
+    statement = delete(HeldForward).where(chat)
+    if due:
+        first_due = select(col(HeldForward.chat_id)).where(
+            chat, col(HeldForward.release_at) <= bindparam("due_by")
+        )
+        statement = statement.where(col(HeldForward.chat_id).in_(first_due.scalar_subquery()))
+    return statement.returning(col(HeldForward.id), col(HeldForward.message))
 
 
 def take_overdue(

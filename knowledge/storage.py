@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import func
+from sqlalchemy import String, func, literal, null, union_all
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
 from knowledge.cards import ClaimText, DebunkCard, SourceRef
@@ -169,24 +170,91 @@ def apply_import(session: Session, *, entries: Sequence[PackDebunk]) -> ImportSu
     return summary
 
 
-def debunk_card(session: Session, *, slug: str) -> DebunkCard | None:
-    debunk = get_debunk(session, slug=slug)
-    if debunk is None or debunk.id is None:
-        return None
-    kids = _children(session, debunk_ids=[debunk.id])[debunk.id]
+# Cards are read with Core statements (rows, not ORM objects): the bot loads one on every match
+# whose card is not cached, and every published one at start-up (knowledge.answers.CardCache).
+_CARD_COLUMNS = (
+    *("id", "slug", "verdict", "status", "titles", "disproofs", "tags", "published", "version"),
+)
+
+
+@dataclass
+class _CardKids:
+    claims: list[ClaimText] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+    appearances: list[str] = field(default_factory=list)
+
+
+def _card_rows(where: Any, *, limit: int | None = None) -> Any:
+    table = Debunk.__table__  # type: ignore[attr-defined]
+    query = sa_select(*(table.c[name] for name in _CARD_COLUMNS)).where(where)
+    return query.order_by(table.c.id.desc()).limit(limit) if limit is not None else query
+
+
+def _card_children(session: Session, *, ids: Any) -> dict[int, _CardKids]:
+    """Claims, sources and appearances of the debunks whose id is in `ids` (a list or a
+    subquery), oldest first: one UNION ALL statement."""
+    claims = ClaimPhrasing.__table__  # type: ignore[attr-defined]
+    sources = Source.__table__  # type: ignore[attr-defined]
+    seen = Appearance.__table__  # type: ignore[attr-defined]
+    none = null().cast(String)
+    parts = union_all(
+        sa_select(literal(0), claims.c.id, claims.c.debunk_id, claims.c.lang, claims.c.text, none)
+        .where(claims.c.debunk_id.in_(ids)),
+        sa_select(literal(1), sources.c.id, sources.c.debunk_id, sources.c.url,
+                  sources.c.title, sources.c.publisher).where(sources.c.debunk_id.in_(ids)),
+        sa_select(literal(2), seen.c.id, seen.c.debunk_id, seen.c.url, none, none)
+        .where(seen.c.debunk_id.in_(ids)),
+    )  # fmt: skip
+    found: dict[int, _CardKids] = defaultdict(_CardKids)
+    for kind, _, debunk_id, a, b, c in sorted(session.execute(parts), key=lambda r: (r[0], r[1])):
+        kids = found[debunk_id]
+        if kind == 0:
+            kids.claims.append(ClaimText(a, b))
+        elif kind == 1:
+            kids.sources.append(SourceRef(a, b, c))
+        else:
+            kids.appearances.append(a)
+    return found
+
+
+def _card(row: Any, kids: _CardKids) -> DebunkCard:
     return DebunkCard(
-        slug=debunk.slug,
-        verdict=debunk.verdict,
-        status=debunk.status,
-        titles=dict(debunk.titles),
-        disproofs=dict(debunk.disproofs),
-        sources=tuple(SourceRef(s.url, s.title, s.publisher) for s in kids.sources),
-        claims=tuple(ClaimText(c.lang, c.text) for c in kids.claims),
-        appearances=tuple(a.url for a in kids.appearances),
-        tags=tuple(debunk.tags),
-        published=debunk.published,
-        version=debunk.version,
+        slug=row.slug,
+        verdict=row.verdict,
+        status=row.status,
+        titles=dict(row.titles),
+        disproofs=dict(row.disproofs),
+        sources=tuple(kids.sources),
+        claims=tuple(kids.claims),
+        appearances=tuple(kids.appearances),
+        tags=tuple(row.tags),
+        published=row.published,
+        version=row.version,
     )
+
+
+def debunk_card(session: Session, *, slug: str) -> DebunkCard | None:
+    """One debunk's card, in two statements."""
+    row = session.execute(_card_rows(col(Debunk.slug) == slug)).first()
+    if row is None:
+        return None
+    return _card(row, _card_children(session, ids=[row.id]).get(row.id, _CardKids()))
+
+
+def published_slugs(session: Session, *, limit: int | None = None) -> list[str]:
+    """Slugs of published debunks (with `limit`, the newest that many)."""
+    table = Debunk.__table__  # type: ignore[attr-defined]
+    query = sa_select(table.c.slug).where(table.c.status == "published").order_by(table.c.id.desc())
+    return list(session.scalars(query.limit(limit) if limit is not None else query))
+
+
+def published_cards(session: Session, *, limit: int | None = None) -> list[DebunkCard]:
+    """Every published debunk's card (with `limit`, the newest that many), in two statements."""
+    published = col(Debunk.status) == "published"
+    wanted = _card_rows(published, limit=limit)
+    rows = session.execute(wanted).all()
+    kids = _card_children(session, ids=sa_select(wanted.subquery().c.id).scalar_subquery())
+    return [_card(row, kids.get(row.id, _CardKids())) for row in rows]
 
 
 def _entry(debunk: Debunk, kids: DebunkChildren) -> DebunkEntry:

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
+from knowledge import storage
 from knowledge.answers import CardCache, answer_from, answer_message
 from knowledge.cards import DebunkCard
 from knowledge.debunk_pack import parse_pack
@@ -63,10 +65,9 @@ def test_the_check_entry_names_the_best_debunk_only() -> None:
     assert (entry.verdict, entry.slug, entry.score, entry.lang) == ("match", "a", 0.9123, "kk")
 
 
-def test_the_card_cache_serves_until_the_debunk_changes(
-    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cache = CardCache(kb)
+@pytest.fixture
+def card_reads(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The slugs whose cards are read from the database (`kb.card`), in order."""
     reads: list[str] = []
     original = kb.card
 
@@ -75,13 +76,26 @@ def test_the_card_cache_serves_until_the_debunk_changes(
         return original(slug)
 
     monkeypatch.setattr(kb, "card", counting)
+    return reads
+
+
+def correct_five_g(kb: KnowledgeBase) -> None:
+    """A moderator corrects the 5G debunk's disproof."""
+    edited = [dict(e) for e in ENTRIES if e["slug"] == FIVE_G]
+    edited[0]["disproof"] = {"en": "A corrected disproof."}
+    kb.import_entries(parse_pack({"format": "debunk-pack/1", "debunks": edited}).debunks)
+
+
+def test_the_card_cache_serves_until_the_debunk_changes(
+    kb: KnowledgeBase, card_reads: list[str]
+) -> None:
+    cache = CardCache(kb)
+    reads = card_reads
     first = answer_message(kb, "Вышки 5G в Алматы распространяют коронавирус", cards=cache)
     again = answer_message(kb, "Вышки 5G в Алматы распространяют коронавирус", cards=cache)
     assert first == again and reads == [FIVE_G]
 
-    edited = [dict(e) for e in ENTRIES if e["slug"] == FIVE_G]
-    edited[0]["disproof"] = {"en": "A corrected disproof."}
-    kb.import_entries(parse_pack({"format": "debunk-pack/1", "debunks": edited}).debunks)
+    correct_five_g(kb)
     fresh = cache.card(FIVE_G)
     assert fresh is not None and fresh.disproof("en") == "A corrected disproof."
     assert reads == [FIVE_G, FIVE_G]
@@ -95,3 +109,53 @@ def test_the_card_cache_serves_until_the_debunk_changes(
     )
     assert BIOLABS not in [f.card.slug for f in gone.findings]
     assert cache.card(RUSSIAN_BAN) is not None
+
+
+def test_a_primed_card_cache_serves_every_published_card_until_it_changes(
+    kb: KnowledgeBase, card_reads: list[str]
+) -> None:
+    published = [e["slug"] for e in ENTRIES if e.get("status", "published") == "published"]
+    expected = {slug: kb.card(slug) for slug in published}
+    card_reads.clear()
+    cache = CardCache.primed(kb)
+    for slug in published:
+        cached = cache.card(slug)
+        assert cached is not None and cached == expected[slug]
+    assert card_reads == []
+
+    correct_five_g(kb)
+    fresh = cache.card(FIVE_G)
+    assert fresh is not None and fresh.disproof("en") == "A corrected disproof."
+    assert card_reads == [FIVE_G]
+
+    retired = [dict(e) for e in ENTRIES if e["slug"] == BIOLABS]
+    retired[0]["status"] = "retired"
+    kb.import_entries(parse_pack({"format": "debunk-pack/1", "debunks": retired}).debunks)
+    gone = answer_message(
+        kb, "Американские биолаборатории в Казахстане распространяют болезни", cards=cache
+    )
+    assert BIOLABS not in [f.card.slug for f in gone.findings]
+
+
+def test_priming_keeps_the_newest_cards_that_fit(kb: KnowledgeBase) -> None:
+    cache = CardCache(kb, size=2)
+    assert cache.prime() == 2
+    kb.matcher.load([])  # no entries: nothing may be served from the cache, nor primed
+    assert CardCache(kb).prime() == 0
+
+
+def test_a_card_changed_while_priming_is_read_again(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entries are taken before the cards are read: an edit landing in between leaves the
+    cached card paired with the entry it replaced, so the fresh one is read when asked."""
+    original = storage.published_cards
+
+    def edit_first(session: Session, *, limit: int | None = None) -> list[DebunkCard]:
+        correct_five_g(kb)
+        return original(session, limit=limit)
+
+    monkeypatch.setattr(storage, "published_cards", edit_first)
+    cache = CardCache.primed(kb)
+    fresh = cache.card(FIVE_G)
+    assert fresh is not None and fresh.disproof("en") == "A corrected disproof."

@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 
 from knowledge import audience_storage as storage
 from knowledge.audience import CheckRecord, ReplyLink, Submission, keyed_hash
-from knowledge.audience_service import Audience, CheckEntry, Origin
+from knowledge.audience_service import Audience, CardsSent, CheckEntry, Origin
 from knowledge.database import create_engine_for, migrate
+from knowledge.deliveries import CardRecipient
 from knowledge.matcher import Matcher
 from knowledge.models import utcnow
 from knowledge.service import KnowledgeBase
@@ -101,6 +102,22 @@ def test_replies_are_found_again_by_chat_and_message(audience: Audience) -> None
     assert link.chat_key == audience.key(BIG_CHAT)
     audience.forget_reply(BIG_CHAT, 3_000_000_000)
     assert audience.reply_for(BIG_CHAT, 3_000_000_000) is None
+
+
+def test_an_answer_logs_the_check_links_the_reply_and_remembers_the_cards_at_once(
+    audience: Audience,
+) -> None:
+    check = CheckEntry("private", "match", slug=FIVE_G, score=0.9, chat_type="private")
+    sent = CardsSent(42, (FIVE_G, BIOLABS, FIVE_G), "kk")
+    audience.record(check=check, reply=(42, 7, 8), sent=sent)
+    audience.record(sent=CardsSent(42, (), "kk"))  # nothing shown: nothing remembered
+    assert audience.reply_for(42, 7) == 8
+    with Session(audience.engine) as session:
+        assert [r.slug for r in session.exec(select(CheckRecord))] == [FIVE_G]
+        recipients = session.exec(select(CardRecipient)).all()
+    assert sorted((r.slug, r.chat_id, r.lang) for r in recipients) == sorted(
+        [(BIOLABS, 42, "kk"), (FIVE_G, 42, "kk")]
+    )
 
 
 def test_popular_lists_the_most_checked_published_debunks_then_the_newest(

@@ -16,6 +16,7 @@ from handlers.limits import Allowance, CheckLimiter
 from knowledge import shared_state
 from knowledge.audience_storage import set_auto_check, set_language
 from knowledge.bot_state import BotState
+from knowledge.held_forwards import ForwardHolds
 from knowledge.link_preview import DatabasePreviewCache, LinkExpander, LinkPreview
 from knowledge.models import CheckQuota, LinkPreviewCache
 from knowledge.normalise import normalise_url
@@ -67,6 +68,21 @@ async def test_the_limiter_is_awaitable(engine: Engine) -> None:
     with Session(engine) as session:
         rows = session.exec(select(CheckQuota)).all()
     assert [(r.user_hash, r.taken) for r in rows] == [("5", 2)]  # only the keyed hash is kept
+
+
+def test_a_readers_words_take_their_held_forwards_or_count_in_one_transaction(
+    engine: Engine,
+) -> None:
+    """Held forwards are taken and not counted (the merged request is counted later); with
+    none waiting, the words' own check is counted in the same transaction."""
+    now = [1000.0]
+    limit = limiter(engine, now, per_minute=1)
+    holds = ForwardHolds(engine)
+    holds.hold(chat_id=5, message={"text": "post"}, grace=30.0)
+    assert limit.take_after_forwards_blocking(5, chat_id=5) == ([{"text": "post"}], None)
+    assert limit.take_after_forwards_blocking(5, chat_id=5) == ([], A)
+    assert limit.take_after_forwards_blocking(5, chat_id=5) == ([], N)
+    assert limit.take_blocking(5) is S  # one window, however the checks were counted
 
 
 # ------------------------------------------------------------------ the link-preview cache

@@ -379,6 +379,23 @@ async def test_too_many_checks_get_one_friendly_notice(standin, tmp_path, reader
         assert sum("5G towers" in t for t in texts) == 3
         assert sum("faster than I can take them (3 a minute)" in t for t in texts) == 1
         assert len(texts) == 4
+
+        # a forward and the reader's words are one check; words alone count in the same
+        # transaction that looks for held forwards
+        other, channel = TgUser(1030, "Other", "en"), TgChat(-100602, "channel", title="Leaks")
+        chat = private_chat(other)
+        forward = standin.push_message(
+            chat, other, text=BIOLABS_RU, forward_origin=origin_channel(channel, 5)
+        )
+        standin.push_message(chat, other, text="is this true?")
+        await standin.wait_reply(forward)
+        for i in range(3):
+            standin.push_text(other, f"Вышки 5G распространяют коронавирус {i}")
+        await standin.settle(quiet=GRACE + 0.6)
+        texts = [c.plain for c in standin.calls_to("sendMessage")][4:]
+        assert sum("5G towers" in t for t in texts) == 2, texts
+        assert sum("faster than I can take them (3 a minute)" in t for t in texts) == 1
+        assert len(texts) == 4
     finally:
         await stop_bot(app)
         kb.close()
