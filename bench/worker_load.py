@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,44 +34,14 @@ for path in (REPO, REPO / "bench"):
         sys.path.insert(0, str(path))
 
 from bot_throughput import debunks_for, messages  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from postgres_base import ADMIN_URL, run_database, template_database  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from bot.bootstrap import open_knowledge  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 from tests.balancer import Balancer  # noqa: E402
 from tests.standin import StandIn, TgUser  # noqa: E402
 from tests.workers import WEBHOOK_SECRET, Worker, free_port, tekser_env  # noqa: E402
 
-ADMIN_URL = os.environ.get(
-    "TEKSER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 WORKERS = 2
-
-
-def database(name: str) -> str:
-    return f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-
-
-def template_database(n: int) -> tuple[str, int]:
-    """The name of a database holding the n-debunk base (built on first use) and its size."""
-    source, debunks = debunks_for(n)
-    name = f"tekser_bench_load_{source}_{len(debunks)}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-        ).first()
-        if not exists:
-            started = time.monotonic()
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-            settings = Settings(_env_file=None, database_url=database(name), semantic=False)  # type: ignore[call-arg]
-            kb = open_knowledge(settings, load=False)
-            kb.import_entries(debunks)
-            kb.close()
-            print(f"built {name}: {len(debunks)} debunks in {time.monotonic() - started:.0f} s")
-    admin.dispose()
-    return name, len(debunks)
 
 
 class Run:
@@ -239,25 +207,16 @@ def main() -> int:
     parser.add_argument("--semantic", action="store_true", help="with the semantic extra")
     parser.add_argument("--startup", type=float, default=1800, help="seconds allowed to start")
     args = parser.parse_args()
+    source, debunks = debunks_for(args.debunks)
     try:
-        template, size = template_database(args.debunks)
+        template = template_database(source, debunks)
     except OperationalError as exc:
         print(f"PostgreSQL is not reachable at {ADMIN_URL}: {exc.orig}")
         return 2
-    _, debunks = debunks_for(args.debunks)
     titles = [d.title.get("en") or next(iter(d.title.values())) for d in debunks]
-    name = f"tekser_bench_run_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    print(f"{WORKERS} webhook workers on PostgreSQL, {size} debunks; database {name}")
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            return asyncio.run(measure(args, database(name), titles, Path(tmp)))
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with run_database(template) as url, tempfile.TemporaryDirectory() as tmp:
+        print(f"{WORKERS} webhook workers on PostgreSQL, {len(debunks)} debunks; database {url}")
+        return asyncio.run(measure(args, url, titles, Path(tmp)))
 
 
 if __name__ == "__main__":

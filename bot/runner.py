@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,6 +18,7 @@ from bot.bootstrap import open_knowledge
 from bot.polling import serve_polling
 from bot.settings import Settings
 from bot.web import build_server, build_web_app, serve_telegram_webhook, webhook_secret_token
+from bot.workers import Supervisor, listening_socket
 from knowledge.query_batching import BatchingEmbedder, RecentQueries
 from knowledge.service import KnowledgeBase
 from knowledge.sync import DebunkSync
@@ -33,6 +38,15 @@ ALLOWED_UPDATES = [
 NO_TOKEN = (
     "No bot token: create a bot with @BotFather in Telegram and put its token in "
     "TEKSER_BOT_TOKEN (environment or .env)."
+)
+
+WORKERS_NEED_WEBHOOK = (
+    "TEKSER_WORKERS > 1 needs webhook mode (set TEKSER_WEBHOOK_URL): with long polling only one "
+    "process may fetch the updates."
+)
+WORKERS_NEED_POSTGRESQL = (
+    "TEKSER_WORKERS > 1 needs PostgreSQL (TEKSER_DATABASE_URL=postgresql+psycopg://...): "
+    "workers keep their matching indexes in step through it."
 )
 
 
@@ -67,29 +81,75 @@ def run(settings: Settings) -> None:
     """`tekser run`: serve until interrupted (SIGINT/SIGTERM)."""
     if settings.bot_token is None:
         raise SystemExit(NO_TOKEN)
-    kb = open_knowledge_base(settings)
-    sync = DebunkSync(kb, check_interval=settings.sync_check_seconds).start()
-    application = build_application(settings, kb)
-    try:
+    if settings.workers > 1:
+        run_workers(settings)
+        return
+    with running_bot(settings) as (kb, application):
         if settings.webhook_url:
             log.info("webhook mode: listening on %s:%d", settings.listen, settings.port)
-            options = webhook_options(settings)
-            web = build_web_app(
-                settings, kb, telegram_app=application, webhook_path=options["url_path"]
-            )
-            server = build_server(web, host=settings.listen, port=settings.port)
-            asyncio.run(
-                serve_telegram_webhook(
-                    application,
-                    server,
-                    webhook_url=options["webhook_url"],
-                    secret_token=options["secret_token"],
-                    allowed_updates=ALLOWED_UPDATES,
-                )
-            )
+            asyncio.run(serve_webhook(settings, kb, application))
         else:
             log.info("polling %s", urlsplit(settings.bot_api_url).netloc)
             asyncio.run(serve_polling(application, allowed_updates=ALLOWED_UPDATES))
+
+
+@contextmanager
+def running_bot(settings: Settings) -> Iterator[tuple[KnowledgeBase, Any]]:
+    """The knowledge base (kept in step with other workers) and the Application built on it;
+    the sync stopped and the database closed afterwards."""
+    kb = open_knowledge_base(settings)
+    sync = DebunkSync(kb, check_interval=settings.sync_check_seconds).start()
+    try:
+        yield kb, build_application(settings, kb)
     finally:
         sync.stop()
         kb.close()
+
+
+async def serve_webhook(
+    settings: Settings, kb: KnowledgeBase, application: Any, sock: socket.socket | None = None
+) -> None:
+    """Serve Telegram's webhook and the HTTP API on TEKSER_PORT (or on `sock`, a listening
+    socket shared with other workers) until SIGTERM/SIGINT."""
+    options = webhook_options(settings)
+    web = build_web_app(settings, kb, telegram_app=application, webhook_path=options["url_path"])
+    server = build_server(web, host=settings.listen, port=settings.port)
+    await serve_telegram_webhook(
+        application,
+        server,
+        webhook_url=options["webhook_url"],
+        secret_token=options["secret_token"],
+        allowed_updates=ALLOWED_UPDATES,
+        sockets=[sock] if sock is not None else None,
+    )
+
+
+def run_workers(settings: Settings) -> None:
+    """Webhook mode with TEKSER_WORKERS processes on one port (bot/workers.py): the database is
+    migrated and seeded once here, the port bound once, then the workers are forked."""
+    if not settings.webhook_url:
+        raise SystemExit(WORKERS_NEED_WEBHOOK)
+    if not settings.database_url.startswith("postgresql"):
+        raise SystemExit(WORKERS_NEED_POSTGRESQL)
+    open_knowledge(settings, seed=True, load=False).close()  # before any worker loads it
+    try:
+        sock = listening_socket(settings.listen, settings.port)
+    except OSError as exc:
+        raise SystemExit(
+            f"Cannot listen on {settings.listen}:{settings.port}: {exc.strerror}."
+        ) from None
+    log.info(
+        "webhook mode: %d workers listening on %s:%d",
+        settings.workers,
+        settings.listen,
+        settings.port,
+    )
+    code = Supervisor(partial(webhook_worker, settings), sock, settings.workers).run()
+    if code:
+        raise SystemExit(code)
+
+
+def webhook_worker(settings: Settings, sock: socket.socket, number: int) -> None:
+    """One forked worker: its own matcher, Application and event loop on the shared socket."""
+    with running_bot(settings) as (kb, application):
+        asyncio.run(serve_webhook(settings, kb, application, sock))

@@ -23,6 +23,7 @@ import hmac
 import json
 import logging
 import signal
+import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -545,6 +546,7 @@ async def serve_telegram_webhook(
     webhook_url: str,
     secret_token: str,
     allowed_updates: list[str] | None = None,
+    sockets: list[socket.socket] | None = None,
 ) -> None:
     """Webhook mode with the API on the same port (PTB's custom-webhook pattern).
 
@@ -553,10 +555,11 @@ async def serve_telegram_webhook(
     post_stop, shutdown, post_shutdown) around `server.serve()`, which returns on SIGTERM/SIGINT
     after finishing the requests in flight; updates already queued are handled before it stops.
     The webhook is registered once the server listens, and left in place at the end (other
-    workers serve it).
+    workers serve it). `sockets`: listening sockets to accept from instead of binding the port
+    (several workers forked by bot/workers.py share one).
     """
     async with running(application):
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=sockets))
         while not server.started and not serving.done():
             await asyncio.sleep(0.02)
         if not serving.done():  # listening: now Telegram may deliver

@@ -690,7 +690,7 @@ class StandIn:
                         request_timeout=WEBHOOK_TIMEOUT_SECONDS,
                     )
                     status = response.code
-                except OSError:
+                except (OSError, tornado.httpclient.HTTPClientError):  # refused, reset, closed
                     status = 0
                 self.webhook_deliveries.append((update["update_id"], status))
                 if 200 <= status < 300 or time.monotonic() + pause > gave_up_at:

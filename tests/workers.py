@@ -27,6 +27,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def child_pids(pid: int) -> list[int]:
+    """The live children of process `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tekser_env(database_url: str, **values: str) -> dict[str, str]:
     """The environment of a `tekser` process: this one's minus any TEKSER_*, plus `values`
     (``bot_token="…"`` becomes TEKSER_BOT_TOKEN). Lexical matching and no link fetching unless
@@ -117,6 +136,11 @@ class Worker:
                 self.process.kill()
                 self.process.wait(10)
         return self.process.returncode
+
+    def children(self) -> list[int]:
+        """Process ids of this worker's child processes (TEKSER_WORKERS > 1 forks them)."""
+        assert self.process is not None
+        return child_pids(self.process.pid)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
