@@ -399,14 +399,14 @@ def main() -> int:
                     rows.append((name, *outcome))
     print()
     header = (
-        f"{'mode':<20} {'debunks':>7} {'burst':>6} {'updates/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
+        f"{'mode':<24} {'debunks':>7} {'burst':>6} {'updates/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
         f" {'answered':>8} {'CPU ms':>6} | {'paced/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
     )
     print(header)
     print("-" * len(header))
     for name, load, steady in rows:
         print(
-            f"{name:<20} {len(titles):>7} {load.sent:>6} {load.rate:>9.1f} "
+            f"{name:<24} {len(titles):>7} {load.sent:>6} {load.rate:>9.1f} "
             f"{load.percentile(50):>7.0f} {load.percentile(99):>7.0f} "
             f"{load.answered:>8} {load.cpu_ms:>6.1f} | {steady.rate:>7.1f} "
             f"{steady.percentile(50):>7.0f} {steady.percentile(99):>7.0f}"
