@@ -140,11 +140,12 @@ class Matcher:
             SEMANTIC_CALIBRATION if embedder is not None else LEXICAL_CALIBRATION
         )
         self._lock = threading.RLock()
+        self._version = 0  # bumped by every change to the index (see _Lexical)
         self._reset()
 
     # ------------------------------------------------------------------ state
     def _reset(self) -> None:
-        self._version = getattr(self, "_version", 0) + 1
+        self._version += 1
         self._words = SparseIndex()
         self._grams = SparseIndex()
         self._slot_of: dict[str, int] = {}

@@ -173,7 +173,15 @@ def apply_import(session: Session, *, entries: Sequence[PackDebunk]) -> ImportSu
 # Cards are read with Core statements (rows, not ORM objects): the bot loads one on every match
 # whose card is not cached, and every published one at start-up (knowledge.answers.CardCache).
 _CARD_COLUMNS = (
-    *("id", "slug", "verdict", "status", "titles", "disproofs", "tags", "published", "version"),
+    "id",
+    "slug",
+    "verdict",
+    "status",
+    "titles",
+    "disproofs",
+    "tags",
+    "published",
+    "version",
 )
 
 

@@ -7,15 +7,19 @@ deployment would give it (TEKSER_* variables only); it can be waited for (``/rea
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+
+from tests.standin import Call, StandIn, TgUser
 
 REPO = Path(__file__).resolve().parents[1]
 WEBHOOK_SECRET = "s3cret-Token_42"
@@ -25,6 +29,37 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def first_answers(
+    standin: StandIn, texts: list[str], *, readers: Iterator[int], timeout: float = 60.0
+) -> dict[int, Call]:
+    """Push each text from a new reader (ids from `readers`); every reader's first answer, by
+    chat id. Fails naming how many readers got none within `timeout` seconds."""
+    since = len(standin.calls)
+    chats = []
+    for text in texts:
+        reader = TgUser(next(readers), "Reader", "ru")
+        standin.push_text(reader, text)
+        chats.append(reader.id)
+    answers: dict[int, Call] = {}
+    deadline = time.monotonic() + timeout
+    while len(answers) < len(chats) and time.monotonic() < deadline:
+        for call in standin.calls[since:]:
+            if call.method == "sendMessage" and call.chat_id in chats:
+                answers.setdefault(call.chat_id, call)
+        await asyncio.sleep(0.05)
+    missing = [c for c in chats if c not in answers]
+    assert not missing, f"{len(missing)} of {len(chats)} readers got no answer"
+    return answers
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def child_pids(pid: int) -> list[int]:

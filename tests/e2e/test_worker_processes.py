@@ -18,30 +18,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.standin import StandIn, TgUser
-from tests.workers import REPO, WEBHOOK_SECRET, Worker, cpu_seconds, free_port, tekser_env
+from tests.standin import StandIn
+from tests.workers import (
+    REPO,
+    WEBHOOK_SECRET,
+    Worker,
+    alive,
+    cpu_seconds,
+    first_answers,
+    free_port,
+    tekser_env,
+)
 
 NATO = "В Алматы открыли центр НАТО"
 WEATHER = "Погода в Астане на выходных будет тёплой"
 
 
 async def answers_for(standin: StandIn, texts: list[str], first_reader: int) -> dict[int, str]:
-    """Push each text from a new reader; each reader's first answer (plain text), by chat id."""
-    since = len(standin.calls)
-    chats = []
-    for i, text in enumerate(texts):
-        reader = TgUser(first_reader + i, "Reader", "ru")
-        standin.push_text(reader, text)
-        chats.append(reader.id)
-    got: dict[int, str] = {}
-    deadline = time.monotonic() + 60
-    while len(got) < len(chats) and time.monotonic() < deadline:
-        for call in standin.calls[since:]:
-            if call.method == "sendMessage" and call.chat_id in chats:
-                got.setdefault(call.chat_id, call.plain)
-        await asyncio.sleep(0.05)
-    assert len(got) == len(chats), f"{len(chats) - len(got)} of {len(chats)} unanswered"
-    return got
+    """Each new reader's first answer (plain text), by chat id."""
+    readers = iter(range(first_reader, first_reader + len(texts)))
+    answers = await first_answers(standin, texts, readers=readers)
+    return {chat: call.plain for chat, call in answers.items()}
 
 
 def wait_children(worker: Worker, count: int, *, other_than: set[int], timeout: float = 30) -> None:
@@ -94,10 +91,11 @@ async def test_two_workers_on_one_port_share_the_load_and_survive_a_dead_worker(
             worker.wait_ready()
             replies = await answers_for(standin, [NATO] * 6, first_reader=50_000)
             assert all("НАТО" in text for text in replies.values())
+            workers = worker.children()
         finally:
             code = worker.stop()
         assert code == 0, worker.output()[-3000:]
-        assert worker.children() == [] if worker.process and worker.process.poll() is None else True
+        assert not any(alive(pid) for pid in workers)  # the parent waited for its workers
         assert "Traceback" not in worker.output(), worker.output()[-3000:]
 
 

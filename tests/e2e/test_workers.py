@@ -20,7 +20,7 @@ import sqlalchemy
 from tests.balancer import Balancer
 from tests.e2e.moderation_fixtures import ModerationStandIn
 from tests.standin import Call, TgChat, TgUser, origin_channel
-from tests.workers import WEBHOOK_SECRET, Worker, free_port, tekser_env
+from tests.workers import WEBHOOK_SECRET, Worker, first_answers, free_port, tekser_env
 
 pytestmark = pytest.mark.postgres
 
@@ -59,22 +59,7 @@ class Cluster:
 
     async def check_all(self, texts: list[str], timeout: float = 60.0) -> dict[int, Call]:
         """Push each text from a new reader; every reader's first answer, by chat id."""
-        since = len(self.standin.calls)
-        chats = []
-        for text in texts:
-            reader = self.reader()
-            self.standin.push_text(reader, text)
-            chats.append(reader.id)
-        answers: dict[int, Call] = {}
-        deadline = time.monotonic() + timeout
-        while len(answers) < len(chats) and time.monotonic() < deadline:
-            for call in self.standin.calls[since:]:
-                if call.method == "sendMessage" and call.chat_id in chats:
-                    answers.setdefault(call.chat_id, call)
-            await asyncio.sleep(0.05)
-        missing = [c for c in chats if c not in answers]
-        assert not missing, f"{len(missing)} of {len(chats)} readers got no answer"
-        return answers
+        return await first_answers(self.standin, texts, readers=self.readers, timeout=timeout)
 
 
 @pytest.fixture
