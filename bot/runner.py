@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -134,7 +135,7 @@ def run_workers(settings: Settings) -> None:
         raise SystemExit(WORKERS_NEED_WEBHOOK)
     if not settings.database_url.startswith("postgresql"):
         raise SystemExit(WORKERS_NEED_POSTGRESQL)
-    open_knowledge(settings, seed=True, load=False).close()  # before any worker loads it
+    prepare_base(settings)  # before any worker loads it
     try:
         sock = listening_socket(settings.listen, settings.port)
     except OSError as exc:
@@ -150,6 +151,28 @@ def run_workers(settings: Settings) -> None:
     code = Supervisor(partial(webhook_worker, settings), sock, settings.workers).run()
     if code:
         raise SystemExit(code)
+
+
+def prepare_base(settings: Settings) -> None:
+    """Migrate and seed the base and, with the semantic extra, embed and store every wording
+    that has no stored vector yet, so that the workers do not each embed them all at start-up.
+    The embedding runs in a spawned process: the model's OpenMP threads do not survive a fork,
+    and the workers are forked from this one."""
+    open_knowledge(settings, seed=True, load=False).close()
+    if not settings.semantic:
+        return
+    process = multiprocessing.get_context("spawn").Process(
+        target=embed_missing_vectors, args=(settings,), name="tekser-embed"
+    )
+    process.start()
+    process.join()
+    if process.exitcode:
+        log.warning("embedding the base before the workers start failed: each worker embeds it")
+
+
+def embed_missing_vectors(settings: Settings) -> None:
+    """Load the matcher once (embedding and storing what is missing), then let it go."""
+    open_knowledge(settings).close()
 
 
 def webhook_worker(settings: Settings, sock: socket.socket, number: int) -> None:

@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import Engine
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from knowledge.embedding import text_sha256, vector_from_bytes, vector_to_bytes
@@ -42,23 +44,18 @@ class DatabaseVectorCache:
         return found
 
     def put_many(self, model_id: str, vectors: Mapping[str, np.ndarray]) -> None:
-        rows = {text_sha256(t): v for t, v in vectors.items()}
-        with Session(self.engine) as session:
-            known = set()
-            hashes = list(rows)
-            for start in range(0, len(hashes), LOOKUP_CHUNK):
-                chunk = hashes[start : start + LOOKUP_CHUNK]
-                known |= set(
-                    session.exec(
-                        select(TextEmbedding.text_sha256).where(
-                            TextEmbedding.model_id == model_id,
-                            col(TextEmbedding.text_sha256).in_(chunk),
-                        )
-                    )
-                )
-            session.add_all(
-                TextEmbedding(model_id=model_id, text_sha256=h, vector=vector_to_bytes(v))
-                for h, v in rows.items()
-                if h not in known
-            )
-            session.commit()
+        """Store vectors; one already stored (by another worker embedding the same text at the
+        same time, say) is left as it is."""
+        rows = [
+            {"model_id": model_id, "text_sha256": text_sha256(t), "vector": vector_to_bytes(v)}
+            for t, v in vectors.items()
+        ]
+        if not rows:
+            return
+        insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(TextEmbedding).on_conflict_do_nothing(
+            index_elements=["model_id", "text_sha256"]
+        )
+        with self.engine.begin() as connection:
+            for start in range(0, len(rows), LOOKUP_CHUNK):
+                connection.execute(statement, rows[start : start + LOOKUP_CHUNK])

