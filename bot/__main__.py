@@ -1,8 +1,6 @@
 """`python -m bot` runs the `tekser` command line."""
 
-import sys
-
-from bot.cli import main
+from bot.cli import run
 
 if __name__ == "__main__":  # not again in a process spawned by multiprocessing
-    sys.exit(main())
+    run()

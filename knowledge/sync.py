@@ -22,11 +22,12 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session
 
 if TYPE_CHECKING:
+    import psycopg
+
     from knowledge.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,8 @@ class DebunkSync:
     # ------------------------------------------------------------------ the thread
 
     def _run(self) -> None:
+        import psycopg  # PostgreSQL only: a SQLite bot (and `tekser check`) does not load it
+
         backoff = 0.5
         first = True
         while not self._stop.is_set():

@@ -166,3 +166,32 @@ def test_unknown_command_exits_non_zero() -> None:
     )
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "stdin", "code", "expected"),
+    [
+        (["check", "В Алматы открыли центр НАТО"], "", 0, "Debunk: nato-centre-almaty"),
+        (["check", "--json"], "В Алматы открыли центр НАТО\n" * 300, 0, '"nato-centre-almaty"'),
+        (["check", "--top", "0", "x"], "", 2, "--top takes a number from 1 to 50"),
+        (["seed"], "", 0, "Seed pack: 0 created"),
+        (["run"], "", 2, "No bot token: create a bot with @BotFather"),
+    ],
+)
+def test_the_tekser_command_prints_everything_and_exits_with_its_code(
+    capsys: pytest.CaptureFixture[str], argv: list[str], stdin: str, code: int, expected: str
+) -> None:
+    """`tekser check` leaves without tearing its index down: nothing printed may be lost."""
+    assert run(capsys, "seed")[0] == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == code
+    assert expected in done.stdout + done.stderr
+    if "--json" in argv:
+        assert len(done.stdout.splitlines()) == 300  # every line answered, the last one too
