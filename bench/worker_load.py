@@ -209,7 +209,7 @@ def main() -> int:
     args = parser.parse_args()
     source, debunks = debunks_for(args.debunks)
     try:
-        template = template_database(source, debunks)
+        template = template_database(source, debunks, vectors=args.semantic)
     except OperationalError as exc:
         print(f"PostgreSQL is not reachable at {ADMIN_URL}: {exc.orig}")
         return 2

@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.persistence import WorkerPersistence
-from bot.settings import Settings
+from bot.settings import Settings, check_threads
 from handlers import (
     buttons,
     checks,
@@ -62,9 +62,8 @@ HANDLER_MODULES = (
 )
 GROUP_MAX_RATE = 20  # Telegram: about 20 messages a minute in one group
 PURGE_EVERY = timedelta(days=1)
+POOL_TIMEOUT_SECONDS = 10.0  # a send waits this long for a free connection (PTB's default: 1)
 FORWARD_SWEEP_EVERY = timedelta(seconds=2)
-MAX_WORKERS = 32  # threads for checks and database calls (asyncio.to_thread); matching is
-#                   serialised by the matcher, but semantic queries are batched across them
 
 
 def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplication:
@@ -90,6 +89,8 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
             )
         )
         .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrent_updates))
+        .connection_pool_size(settings.bot_api_connections)
+        .pool_timeout(POOL_TIMEOUT_SECONDS)
         .post_init(on_startup)
         .persistence(persistence)
         .build()
@@ -115,7 +116,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
 async def on_startup(application: TekserApplication) -> None:
     """Size the worker threads, register the command menus per language and schedule the daily
     clean-up."""
-    workers = min(MAX_WORKERS, application.bot_data["services"].settings.concurrent_updates)
+    workers = check_threads(application.bot_data["services"].settings)
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tekser-check")
     )

@@ -249,8 +249,8 @@ def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
-    import asyncio
 
+    from bot.lifecycle import run_event_loop
     from bot.logging_setup import configure_logging
     from bot.web import build_server, build_web_app
     from knowledge.sync import DebunkSync
@@ -263,7 +263,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     sync = DebunkSync(kb, check_interval=settings.sync_check_seconds).start()
     server = build_server(build_web_app(settings, kb), host=settings.listen, port=port)
     try:
-        asyncio.run(server.serve())
+        run_event_loop(server.serve())
     finally:
         sync.stop()
         kb.close()

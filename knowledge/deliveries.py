@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, insert
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from knowledge.models import utcnow
@@ -81,14 +81,21 @@ def forget_contacts(session: Session, *, submission_ids: Iterable[int]) -> None:
 
 
 def record_recipients(session: Session, *, chat_id: int, slugs: Iterable[str], lang: str) -> None:
-    """Remember that `chat_id` was sent these cards (and forget what is past the window)."""
+    """Remember that `chat_id` was sent these cards (one statement; `purge_recipients`, run
+    with the daily retention clean-up, forgets them after `RECIPIENT_DAYS`)."""
     now = utcnow()
-    for slug in dict.fromkeys(slugs):
-        session.add(CardRecipient(slug=slug, chat_id=chat_id, lang=lang, sent_at=now))
-    purge_recipients(session, before=now - timedelta(days=RECIPIENT_DAYS))
+    rows = [
+        {"slug": slug, "chat_id": chat_id, "lang": lang, "sent_at": now}
+        for slug in dict.fromkeys(slugs)
+    ]
+    if rows:
+        table = CardRecipient.__table__  # type: ignore[attr-defined]
+        session.execute(insert(table), rows)  # Core: no ORM bookkeeping
 
 
-def purge_recipients(session: Session, *, before: datetime) -> int:
+def purge_recipients(session: Session, *, before: datetime | None = None) -> int:
+    """Forget the cards sent before `before` (default: `RECIPIENT_DAYS` ago)."""
+    before = before or utcnow() - timedelta(days=RECIPIENT_DAYS)
     result = session.exec(delete(CardRecipient).where(col(CardRecipient.sent_at) < before))
     return int(result.rowcount or 0)
 

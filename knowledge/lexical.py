@@ -196,6 +196,7 @@ def _token_trigrams(token: str) -> tuple[str, ...]:
 
 FUZZY_MIN_LENGTH = 5  # shorter terms must match exactly in coverage
 FUZZY_MIN_SIMILARITY = 0.8
+WEIGHTS_HELD = 4_000_000  # postings whose BM25 weights a SparseIndex keeps (float64: 32 MB)
 
 
 class SparseIndex:
@@ -224,6 +225,10 @@ class SparseIndex:
         self._main_rows = 0
         self._delta: dict[int, list[tuple[int, float]]] = {}
         self._delta_rows = 0
+        # a term's rows and BM25 weights, kept until the index changes (its IDF and the average
+        # length change with every row): the arithmetic is done once per term, not per query
+        self._weights: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._weights_held = 0  # postings in _weights
 
     # ---- sizes
     @property
@@ -243,6 +248,7 @@ class SparseIndex:
 
     def _append(self, rows: list[tuple[tuple[int, ...], tuple[int, ...]]]) -> range:
         """Store new rows (term ids, frequencies); update lengths and document frequencies."""
+        self._forget_weights()
         start, count = self._n_rows, len(rows)
         need = start + count
         if need > len(self._alive):
@@ -289,6 +295,7 @@ class SparseIndex:
         if not self._alive[row]:
             return
         self._alive[row] = False
+        self._forget_weights()
         np.subtract.at(self._df, np.asarray(self._row_terms[row], dtype=np.int64), 1)
         self._n_alive -= 1
         self._total_length -= float(self._length[row])
@@ -344,59 +351,118 @@ class SparseIndex:
         if not len(term_ids) or not self._n_alive:
             return np.zeros(n, dtype=np.float64)
         avgdl = self._total_length / self._n_alive or 1.0
-        row_parts: list[np.ndarray] = []
-        tf_parts: list[np.ndarray] = []
-        idf_parts: list[np.ndarray] = []
-        for tid, idf in zip(term_ids.tolist(), self.idf(term_ids).tolist(), strict=True):
+        idf = self.idf(term_ids)
+        if self._delta:
+            rows, tf, idf = self._gathered(term_ids, idf)
+            weights = self._bm25(idf, tf, self._length[rows], avgdl)
+        else:  # every posting in the column matrix: each term's weights, computed once
+            rows_parts: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+            weight_parts: list[np.ndarray] = [np.zeros(0)]
+            for tid, term_idf in zip(term_ids.tolist(), idf.tolist(), strict=True):
+                held = self._weights.get(tid)
+                if held is None:
+                    held = self._term_weights(tid, term_idf, avgdl)
+                rows_parts.append(held[0])
+                weight_parts.append(held[1])
+            rows, weights = np.concatenate(rows_parts), np.concatenate(weight_parts)
+        if not len(rows):
+            return np.zeros(n, dtype=np.float64)
+        out = np.bincount(rows, weights=weights, minlength=n)
+        if self._n_alive < n:
+            out[~self._alive[:n]] = 0.0
+        return out
+
+    def _bm25(
+        self, idf: np.ndarray | float, tf: np.ndarray, dl: np.ndarray, avgdl: float
+    ) -> np.ndarray:
+        k1, b = self.k1, self.b
+        return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+
+    def _term_weights(self, tid: int, idf: float, avgdl: float) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and BM25 weights of one term of the column matrix (kept for the next query)."""
+        rows = np.zeros(0, dtype=np.int32)
+        tf = np.zeros(0)
+        if tid < len(self._indptr) - 1:
+            lo, hi = self._indptr[tid], self._indptr[tid + 1]
+            rows, tf = self._indices[lo:hi], self._data[lo:hi].astype(np.float64)
+        held = rows, self._bm25(idf, tf, self._length[rows], avgdl)
+        if self._weights_held + len(rows) > WEIGHTS_HELD:
+            self._forget_weights()
+        self._weights[tid] = held
+        self._weights_held += len(rows)
+        return held
+
+    def _forget_weights(self) -> None:
+        self._weights = {}
+        self._weights_held = 0
+
+    def _gathered(
+        self, term_ids: np.ndarray, idf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row ids, term frequencies and IDFs of every posting of `term_ids`, term by term (the
+        column matrix and the segment added since it was built)."""
+        row_parts: list[np.ndarray] = [np.zeros(0, dtype=np.int32)]
+        tf_parts: list[np.ndarray] = [np.zeros(0, dtype=np.float32)]
+        idf_parts: list[np.ndarray] = [np.zeros(0)]
+        for tid, term_idf in zip(term_ids.tolist(), idf.tolist(), strict=True):
             rows, tfs = self._postings(tid)
             if len(rows):
                 row_parts.append(rows)
                 tf_parts.append(tfs)
-                idf_parts.append(np.full(len(rows), idf))
-        if not row_parts:
-            return np.zeros(n, dtype=np.float64)
-        rows = np.concatenate(row_parts)
+                idf_parts.append(np.full(len(rows), term_idf))
         tf = np.concatenate(tf_parts).astype(np.float64)
-        dl = self._length[rows]
-        k1, b = self.k1, self.b
-        weights = np.concatenate(idf_parts) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
-        out = np.bincount(rows, weights=weights, minlength=n)
-        out[~self._alive[:n]] = 0.0
-        return out
+        return np.concatenate(row_parts), tf, np.concatenate(idf_parts)
 
-    def coverage(self, query_terms: Sequence[str], row: int) -> tuple[float, float]:
-        """IDF-weighted shares: of the row's terms found in the query, of the query's in the row.
+    def coverages(
+        self, query_terms: Sequence[str], rows: Sequence[int]
+    ) -> list[tuple[float, float]]:
+        """For each of `rows`, IDF-weighted shares: of the row's terms found in the query, of the
+        query's in the row.
 
         A term counts as found when spelt alike (rapidfuzz ratio >= 80, same first letter, five
         letters or more), credited by its similarity, so a misspelt message still covers its claim.
-        Query terms absent from the index weigh as the rarest terms.
+        Query terms absent from the index weigh as the rarest terms. The rows' terms are compared
+        with the query in one rapidfuzz pass.
         """
-        row_ids = self._row_terms[row]
         query = list(dict.fromkeys(query_terms))
-        if not row_ids or not query:
-            return 0.0, 0.0
-        row_strs = [self._terms[i] for i in row_ids]
-        sim = process.cdist(query, row_strs, scorer=fuzz.ratio, dtype=np.float32) / 100.0
+        row_ids = [self._row_terms[row] for row in rows]
+        columns: dict[int, int] = {}  # term id -> column of the similarity matrix
+        for ids in row_ids:
+            for tid in ids:
+                columns.setdefault(tid, len(columns))
+        if not query or not columns:
+            return [(0.0, 0.0)] * len(rows)
+        strs = [self._terms[tid] for tid in columns]
+        sim = process.cdist(query, strs, scorer=fuzz.ratio, dtype=np.float32) / 100.0
         short = (
             np.array([len(t) < FUZZY_MIN_LENGTH for t in query])[:, None]
-            | np.array([len(t) < FUZZY_MIN_LENGTH for t in row_strs])[None, :]
+            | np.array([len(t) < FUZZY_MIN_LENGTH for t in strs])[None, :]
         )
         # typos seldom hit the first letter: "hello" is not a misspelt "shell"
         other_start = (
-            np.array([t[0] for t in query])[:, None] != np.array([t[0] for t in row_strs])[None, :]
+            np.array([t[0] for t in query])[:, None] != np.array([t[0] for t in strs])[None, :]
         )
         sim[(sim < FUZZY_MIN_SIMILARITY) | ((short | other_start) & (sim < 1.0))] = 0.0
-        if not sim.any():
-            return 0.0, 0.0
-        row_idf = self.idf(np.asarray(row_ids, dtype=np.int64))
-        rarest = math.log1p((self._n_alive + 0.5) / 0.5)
+        column_idf = self.idf(np.fromiter(columns, dtype=np.int64, count=len(columns)))
         vocab = self._vocab
-        query_idf = np.array(
-            [float(self.idf(np.array([vocab[t]]))[0]) if t in vocab else rarest for t in query]
-        )
-        row_cov = float(row_idf @ sim.max(axis=0)) / float(row_idf.sum())
-        query_cov = float(query_idf @ sim.max(axis=1)) / float(query_idf.sum())
-        return row_cov, query_cov
+        known = [vocab.get(t, -1) for t in query]
+        query_idf = np.full(len(query), math.log1p((self._n_alive + 0.5) / 0.5))  # the rarest
+        found = [i for i, tid in enumerate(known) if tid >= 0]
+        if found:
+            query_idf[found] = self.idf(np.array([known[i] for i in found], dtype=np.int64))
+        query_weight = float(query_idf.sum())
+        out = []
+        for ids in row_ids:
+            cols = [columns[tid] for tid in ids]
+            row_sim = sim[:, cols]
+            if not cols or not row_sim.any():
+                out.append((0.0, 0.0))
+                continue
+            row_idf = column_idf[cols]
+            row_cov = float(row_idf @ row_sim.max(axis=0)) / float(row_idf.sum())
+            query_cov = float(query_idf @ row_sim.max(axis=1)) / query_weight
+            out.append((row_cov, query_cov))
+        return out
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

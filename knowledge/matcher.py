@@ -17,6 +17,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -531,40 +532,32 @@ class Matcher:
         if not len(slots):
             return []
 
-        # per-debunk channel scores (best wording, see _support)
+        # per-debunk channel scores (best wording, see _group_support), over all the candidate
+        # debunks' rows at once: documents (title + claims) rank the debunk; its wordings give
+        # the features, so the calibration reads what it was fitted on
         m = len(slots)
-        word_best = np.zeros(m)
-        gram_best = np.zeros(m)
-        sem_best = np.zeros(m)
-        sem_mean = np.zeros(m)
-        sem_support = np.zeros(m)
-        best_row = np.zeros(m, dtype=np.int64)
-        word_row = np.zeros(m, dtype=np.int64)
-        for i, slot in enumerate(slots.tolist()):
-            # documents (title + claims) rank the debunk; its wordings give the features, so
-            # the calibration reads what it was fitted on
-            slot_rows = np.asarray(self._slot_rows[slot])
-            wording = ~self._row_document[slot_rows]
-            plain = slot_rows[wording]
-            w = word_scores[slot_rows]
-            g = gram_scores[slot_rows]
-            word_best[i], gram_best[i] = _support(w), _support(g)
-            w_plain = w[wording]
-            word_row[i] = plain[int(w_plain.argmax())]
-            if semantic:
-                s_all = cosines(slot_rows)
-                s = s_all[wording]
-                sem_best[i] = s.max()
-                # a title read with its claims beats either alone (a short title's cosine is high
-                # for the wrong debunks): the documents speak for the debunk when it has them
-                document = ~wording
-                sem_support[i] = _support(s_all[document] if document.any() else s)
-                sem_mean[i] = np.sort(s)[-3:].mean()
-                best_row[i] = plain[int(s.argmax())]
-            elif w_plain.max() > 0:
-                best_row[i] = word_row[i]
-            else:
-                best_row[i] = plain[int(g[wording].argmax())]
+        groups = _Groups([self._slot_rows[slot] for slot in slots.tolist()])
+        wording = ~self._row_document[groups.rows]
+        w, g = word_scores[groups.rows], gram_scores[groups.rows]
+        word_best, gram_best = groups.support(w), groups.support(g)
+        word_at, word_top = groups.best(w, wording)
+        word_row = groups.rows[word_at]
+        if semantic:
+            s = cosines(groups.rows)
+            sem_at, sem_top3 = groups.best(s, wording, top=3)
+            sem_best = s[sem_at].astype(np.float64)
+            sem_mean = sem_top3.astype(np.float64)
+            # a title read with its claims beats either alone (a short title's cosine is high for
+            # the wrong debunks): the documents speak for the debunk when it has them
+            has_document = groups.any(~wording)
+            sem_support = np.where(
+                has_document, groups.support(s, ~wording), groups.support(s, wording)
+            )
+            best_row = groups.rows[sem_at]
+        else:
+            gram_at, _ = groups.best(g, wording)
+            best_row = np.where(word_top > 0, word_row, groups.rows[gram_at])
+            sem_best = np.zeros(m)
 
         lexical = WORD_SHARE * _scaled(word_best) + (1 - WORD_SHARE) * _scaled(gram_best)
         if semantic:
@@ -582,9 +575,10 @@ class Matcher:
         second_fused = _runner_up(fused)
         second_sem = _runner_up(sem_best)
         candidates: list[_Candidate] = []
-        for i in np.argsort(-fused, kind="stable")[:FEATURED_CANDIDATES].tolist():
+        featured = np.argsort(-fused, kind="stable")[:FEATURED_CANDIDATES].tolist()
+        coverages = self._words.coverages(terms, [int(word_row[i]) for i in featured])
+        for i, (word_cov, query_cov) in zip(featured, coverages, strict=True):
             row = int(best_row[i])
-            word_cov, query_cov = self._words.coverage(terms, int(word_row[i]))
             features = {
                 "fused": float(fused[i]),
                 "margin": float(fused[i] - second_fused[i]),
@@ -643,16 +637,65 @@ class _Graph:
         return np.asarray(found.keys, dtype=np.int64)
 
 
-def _support(scores: np.ndarray) -> float:
-    """A debunk's score in one channel: its best wording, plus a little of its second best.
+class _Groups:
+    """The rows of several debunks laid end to end, with per-debunk reductions over them (one
+    vectorised pass instead of a loop over debunks). Every debunk has a wording row."""
 
-    The second wording breaks ties between debunks that share a wording (CLEF has many
-    fact-check articles with the same title) by how well their other wordings fit.
-    """
-    if len(scores) < 2:
-        return float(scores.max())
-    second, first = np.partition(scores, len(scores) - 2)[-2:]
-    return float(first + SECOND_WORDING_WEIGHT * second)
+    def __init__(self, members: list[list[int]]) -> None:
+        lengths = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
+        self.n = len(members)
+        self.rows = np.fromiter(
+            chain.from_iterable(members), dtype=np.int64, count=int(lengths.sum())
+        )
+        self.ids = np.repeat(np.arange(self.n), lengths)
+
+    def any(self, mask: np.ndarray) -> np.ndarray:
+        """Per debunk: whether any of its rows is in `mask`."""
+        return np.bincount(self.ids[mask], minlength=self.n) > 0
+
+    def _sorted(
+        self, values: np.ndarray, mask: np.ndarray | None, *, descending: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The masked rows ordered by debunk, then value (ties: row order); with each debunk's
+        count and where its part starts."""
+        position = np.arange(len(values)) if mask is None else np.flatnonzero(mask)
+        ids, vals = self.ids[position], values[position]
+        order = np.lexsort((position, -vals if descending else vals, ids))
+        counts = np.bincount(ids, minlength=self.n)
+        return position[order], vals[order], counts, np.cumsum(counts) - counts
+
+    def support(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """A debunk's score in one channel: its best row, plus a little of its second best
+        (0 for a debunk with no row in `mask`).
+
+        The second wording breaks ties between debunks that share a wording (CLEF has many
+        fact-check articles with the same title) by how well their other wordings fit.
+        """
+        _, ordered, counts, starts = self._sorted(values, mask, descending=True)
+        if not len(ordered):
+            return np.zeros(self.n)
+        first = ordered[np.minimum(starts, len(ordered) - 1)]
+        second = ordered[np.minimum(starts + 1, len(ordered) - 1)]
+        summed = first + SECOND_WORDING_WEIGHT * second  # in the values' own precision
+        out = np.where(counts >= 2, summed, first).astype(np.float64)
+        out[counts == 0] = 0.0
+        return out
+
+    def best(
+        self, values: np.ndarray, mask: np.ndarray, *, top: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per debunk: the position of its first best row in `mask`, and the mean of its `top`
+        best values there (numpy's mean of the ascending tail, value for value)."""
+        position, ordered, counts, starts = self._sorted(values, mask, descending=True)
+        if top == 1:
+            return position[starts], ordered[starts]
+        means = ordered[starts].copy()  # a debunk with one row: its value
+        for k in range(2, top + 1):
+            chosen = np.flatnonzero(np.minimum(counts, top) == k)
+            if len(chosen):
+                tail = ordered[starts[chosen][:, None] + np.arange(k - 1, -1, -1)[None, :]]
+                means[chosen] = tail.mean(axis=1)
+        return position[starts], means
 
 
 def _rank_key(cand: _Candidate) -> tuple[float, float, int]:

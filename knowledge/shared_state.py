@@ -202,24 +202,11 @@ def load_snapshot(
 ) -> Snapshot:
     """The reader's language choice, the chat's automatic checks and the stored steps of the
     given conversations (BotState kind, key), in one SELECT of primary-key lookups."""
-    columns: list[Any] = [literal(1)]
-    if user_hash is not None:
-        columns.append(
-            select(col(LanguagePreference.lang))
-            .where(col(LanguagePreference.user_hash) == user_hash)
-            .scalar_subquery()
-        )
-    if chat_id is not None:
-        columns.append(
-            select(col(ChatSettings.auto_check))
-            .where(col(ChatSettings.chat_id) == chat_id)
-            .scalar_subquery()
-        )
-    for kind, key in conversations:
-        found = (col(BotState.kind) == kind) & (col(BotState.key) == key)
-        columns.append(select(col(BotState.data)).where(found).scalar_subquery())
-        columns.append(select(col(BotState.updated_at)).where(found).scalar_subquery())
-    row = list(session.execute(select(*columns)).one())[1:]
+    statement = _snapshot_statement(user_hash is not None, chat_id is not None, len(conversations))
+    values: dict[str, Any] = {"user_hash": user_hash, "chat_id": chat_id}
+    for i, (kind, key) in enumerate(conversations):
+        values[f"kind{i}"], values[f"key{i}"] = kind, key
+    row = list(session.execute(statement, values).one())[1:]
     language = row.pop(0) if user_hash is not None else None
     auto = bool(row.pop(0)) if chat_id is not None else False
     steps: dict[tuple[str, str], StoredStep] = {}
@@ -228,6 +215,25 @@ def load_snapshot(
         if updated_at is not None and state is not None:
             steps[(kind, key)] = StoredStep(state, aware(updated_at))
     return Snapshot(language=language, auto_check=auto, steps=steps)
+
+
+@functools.lru_cache(maxsize=32)
+def _snapshot_statement(user: bool, chat: bool, conversations: int) -> Any:
+    """Built once per shape, executed with parameters (it runs for every update)."""
+    columns: list[Any] = [literal(1)]
+    if user:
+        language = col(LanguagePreference.user_hash) == bindparam("user_hash")
+        columns.append(select(col(LanguagePreference.lang)).where(language).scalar_subquery())
+    if chat:
+        settings = col(ChatSettings.chat_id) == bindparam("chat_id")
+        columns.append(select(col(ChatSettings.auto_check)).where(settings).scalar_subquery())
+    for i in range(conversations):
+        found = (col(BotState.kind) == bindparam(f"kind{i}")) & (
+            col(BotState.key) == bindparam(f"key{i}")
+        )
+        columns.append(select(col(BotState.data)).where(found).scalar_subquery())
+        columns.append(select(col(BotState.updated_at)).where(found).scalar_subquery())
+    return select(*columns)
 
 
 def store_step(session: Session, *, kind: str, key: str, state: Any, now: datetime) -> None:

@@ -14,6 +14,7 @@ it over real HTTP. Tests build updates with the ``push_*`` helpers and wait for 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import html
 import itertools
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-import tornado.httpclient
+import httpx
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
@@ -224,7 +225,7 @@ class _Failure:
 class _State:
     """Everything the server thread mutates; guarded by StandIn._lock."""
 
-    pending: list[dict[str, Any]] = field(default_factory=list)
+    pending: dict[int, dict[str, Any]] = field(default_factory=dict)  # by update_id, in order
     allowed: frozenset[str] = DEFAULT_ALLOWED
     webhook: dict[str, Any] | None = None
     messages: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
@@ -374,7 +375,7 @@ class StandIn:
             kind = next(key for key in body if key != "update_id")
             if kind not in self._state.allowed:
                 return update_id
-            self._state.pending.append(body)
+            self._state.pending[update_id] = body
             webhook = self._state.webhook is not None
         loop = self._loop
         assert loop is not None, "start() the stand-in first"
@@ -539,7 +540,7 @@ class StandIn:
     def unconfirmed(self) -> list[dict[str, Any]]:
         """Updates queued for getUpdates that the bot has not confirmed (Telegram keeps them)."""
         with self._lock:
-            return list(self._state.pending)
+            return list(self._state.pending.values())
 
     def calls_to(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
         return [c for c in list(self.calls) if c.method == method and (where is None or where(c))]
@@ -621,11 +622,14 @@ class StandIn:
         while True:
             with self._lock:
                 pending = self._state.pending
+                ids = list(pending)  # ascending
                 if offset < 0:
-                    del pending[: max(len(pending) + offset, 0)]
-                elif offset:
-                    pending[:] = [u for u in pending if u["update_id"] >= offset]
-                ready = pending[:limit]
+                    confirmed = ids[: max(len(ids) + offset, 0)]
+                else:
+                    confirmed = ids[: bisect.bisect_left(ids, offset)]
+                for update_id in confirmed:
+                    del pending[update_id]
+                ready = list(itertools.islice(pending.values(), limit))
                 if ready:
                     return ready
             remaining = deadline - time.monotonic()
@@ -636,69 +640,58 @@ class StandIn:
                 await asyncio.wait_for(self._new_updates.wait(), remaining)
 
     async def _deliver_webhooks(self) -> None:
-        """POST queued updates to the webhook as Telegram does: up to ``WEBHOOK_CONNECTIONS`` at
-        once (Telegram's default ``max_connections``), and an update that was not answered with 2xx
-        (worker down, error, timeout) is delivered again after a pause, for up to
+        """POST queued updates to the webhook as Telegram does: over up to
+        ``WEBHOOK_CONNECTIONS`` connections at once (Telegram's default ``max_connections``), each
+        kept open and carrying one update after another; an update that was not answered with
+        2xx (worker down, error, timeout) is delivered again after a pause, for up to
         ``WEBHOOK_RETRY_SECONDS``, to whatever the webhook URL reaches then."""
-        assert self._deliveries is not None
-        client = tornado.httpclient.AsyncHTTPClient(force_instance=True, max_clients=100)
-        slots = asyncio.Semaphore(WEBHOOK_CONNECTIONS)
-        running: set[asyncio.Task[None]] = set()
+        connections = [
+            asyncio.create_task(self._webhook_connection()) for _ in range(WEBHOOK_CONNECTIONS)
+        ]
         try:
+            await asyncio.gather(*connections)
+        finally:
+            for task in connections:
+                task.cancel()
+            await asyncio.gather(*connections, return_exceptions=True)
+
+    async def _webhook_connection(self) -> None:
+        """One of Telegram's connections to the webhook (a client of one connection each:
+        httpx's pool would look at every idle connection of a shared pool on every request)."""
+        assert self._deliveries is not None
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        async with httpx.AsyncClient(limits=limits, timeout=WEBHOOK_TIMEOUT_SECONDS) as client:
             while True:
                 update = await self._deliveries.get()
                 with self._lock:
-                    hook = self._state.webhook
-                    if hook is None:
+                    if self._state.webhook is None:
                         continue
-                    self._state.pending = [
-                        u for u in self._state.pending if u["update_id"] != update["update_id"]
-                    ]
-                await slots.acquire()
-                task = asyncio.create_task(self._deliver_one(client, update, slots))
-                running.add(task)
-                task.add_done_callback(running.discard)
-        finally:
-            for task in running:
-                task.cancel()
-            client.close()
+                    self._state.pending.pop(update["update_id"], None)
+                await self._deliver_one(client, update)
 
-    async def _deliver_one(
-        self,
-        client: tornado.httpclient.AsyncHTTPClient,
-        update: dict[str, Any],
-        slots: asyncio.Semaphore,
-    ) -> None:
+    async def _deliver_one(self, client: httpx.AsyncClient, update: dict[str, Any]) -> None:
         gave_up_at = time.monotonic() + WEBHOOK_RETRY_SECONDS
         pause = 0.1
-        try:
-            while True:
-                with self._lock:
-                    hook = self._state.webhook
-                if hook is None:
-                    return
-                headers = {"Content-Type": "application/json"}
-                if hook.get("secret_token"):
-                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
-                try:
-                    response = await client.fetch(
-                        hook["url"],
-                        method="POST",
-                        body=json.dumps(update),
-                        headers=headers,
-                        raise_error=False,
-                        request_timeout=WEBHOOK_TIMEOUT_SECONDS,
-                    )
-                    status = response.code
-                except (OSError, tornado.httpclient.HTTPClientError):  # refused, reset, closed
-                    status = 0
-                self.webhook_deliveries.append((update["update_id"], status))
-                if 200 <= status < 300 or time.monotonic() + pause > gave_up_at:
-                    return
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 1.0)
-        finally:
-            slots.release()
+        while True:
+            with self._lock:
+                hook = self._state.webhook
+            if hook is None:
+                return
+            headers = {"Content-Type": "application/json"}
+            if hook.get("secret_token"):
+                headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+            try:
+                response = await client.post(
+                    hook["url"], content=json.dumps(update), headers=headers
+                )
+                status = response.status_code
+            except httpx.TransportError:  # refused, reset, closed, timed out
+                status = 0
+            self.webhook_deliveries.append((update["update_id"], status))
+            if 200 <= status < 300 or time.monotonic() + pause > gave_up_at:
+                return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     # Each _m_<method> runs under self._lock and returns the "result" of the answer.
 
@@ -732,7 +725,7 @@ class StandIn:
         if params.get("drop_pending_updates"):
             self._state.pending.clear()
         assert self._loop is not None
-        for update in self._state.pending:
+        for update in self._state.pending.values():
             self._loop.call_soon(self._queue_delivery, update)
         return True
 

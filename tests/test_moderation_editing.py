@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from knowledge import editing
 from knowledge.audience import CheckRecord, FeedbackVote, Submission, keyed_hash
+from knowledge.audience_service import Audience
 from knowledge.audit import Actor, AuditEvent
 from knowledge.deliveries import CardRecipient, SubmitterContact
 from knowledge.drafts import DraftDebunk
@@ -299,5 +300,8 @@ def test_recipients_are_kept_thirty_days(service: Moderation, kb: KnowledgeBase)
     service.record_recipients(7, slugs=[FIVE_G, FIVE_G], lang="kk")
     service.record_recipients(7, slugs=[FIVE_G], lang="en")
     assert [(r.chat_id, r.lang) for r in service.recipients(FIVE_G)] == [(7, "en")]
+    with kb.session() as session:
+        assert {r.chat_id for r in session.exec(select(CardRecipient))} == {7, 8}
+    Audience(kb.engine, secret="s").purge(days=90)  # the bot's daily retention clean-up
     with kb.session() as session:
         assert {r.chat_id for r in session.exec(select(CardRecipient))} == {7}  # 8 purged
