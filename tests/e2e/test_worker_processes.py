@@ -77,7 +77,8 @@ async def test_two_workers_on_one_port_share_the_load_and_survive_a_dead_worker(
             replies = await answers_for(standin, [NATO, WEATHER] * 30, first_reader=30_000)
             assert sum("НАТО" in text for text in replies.values()) == 30
             busy = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in (first, second)}
-            assert min(busy.values()) > 0.2, (busy, worker.output()[-2000:])
+            # each did a fair share (an idle worker spends ~0.01 s of CPU in this time)
+            assert min(busy.values()) > 0.25 * sum(busy.values()), (busy, worker.output()[-2000:])
 
             # a worker killed mid-stream: nothing is lost, and it is started again
             stream = asyncio.create_task(
