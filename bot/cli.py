@@ -249,7 +249,6 @@ def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
-
     from bot.lifecycle import run_event_loop
     from bot.logging_setup import configure_logging
     from bot.web import build_server, build_web_app

@@ -31,7 +31,7 @@ def create_engine_for(
     the pool, every session would open and close a connection of its own); one idle for
     `ping_after` seconds is checked before use. SQLite: one connection, which
     the process's threads take in turn. SQLite lets one writer in at a time and makes the others
-    retry after sleeping at least a millisecond; with a bot's 32 checking threads those sleeps,
+    retry after sleeping at least a millisecond; with several checking threads those sleeps,
     not the statements, set the pace (a single connection answered ~25% more updates a second).
     """
     if url.startswith("sqlite"):

@@ -380,12 +380,8 @@ class SparseIndex:
 
     def _term_weights(self, tid: int, idf: float, avgdl: float) -> tuple[np.ndarray, np.ndarray]:
         """Rows and BM25 weights of one term of the column matrix (kept for the next query)."""
-        rows = np.zeros(0, dtype=np.int32)
-        tf = np.zeros(0)
-        if tid < len(self._indptr) - 1:
-            lo, hi = self._indptr[tid], self._indptr[tid + 1]
-            rows, tf = self._indices[lo:hi], self._data[lo:hi].astype(np.float64)
-        held = rows, self._bm25(idf, tf, self._length[rows], avgdl)
+        rows, tfs = self._postings(tid)
+        held = rows, self._bm25(idf, tfs.astype(np.float64), self._length[rows], avgdl)
         if self._weights_held + len(rows) > WEIGHTS_HELD:
             self._forget_weights()
         self._weights[tid] = held

@@ -532,7 +532,7 @@ class Matcher:
         if not len(slots):
             return []
 
-        # per-debunk channel scores (best wording, see _group_support), over all the candidate
+        # per-debunk channel scores (best wording, see _Groups.support), over all the candidate
         # debunks' rows at once: documents (title + claims) rank the debunk; its wordings give
         # the features, so the calibration reads what it was fitted on
         m = len(slots)
@@ -654,13 +654,13 @@ class _Groups:
         return np.bincount(self.ids[mask], minlength=self.n) > 0
 
     def _sorted(
-        self, values: np.ndarray, mask: np.ndarray | None, *, descending: bool
+        self, values: np.ndarray, mask: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The masked rows ordered by debunk, then value (ties: row order); with each debunk's
-        count and where its part starts."""
+        """The masked rows ordered by debunk, then value, highest first (ties: row order); with
+        each debunk's count and where its part starts."""
         position = np.arange(len(values)) if mask is None else np.flatnonzero(mask)
         ids, vals = self.ids[position], values[position]
-        order = np.lexsort((position, -vals if descending else vals, ids))
+        order = np.lexsort((position, -vals, ids))
         counts = np.bincount(ids, minlength=self.n)
         return position[order], vals[order], counts, np.cumsum(counts) - counts
 
@@ -671,7 +671,7 @@ class _Groups:
         The second wording breaks ties between debunks that share a wording (CLEF has many
         fact-check articles with the same title) by how well their other wordings fit.
         """
-        _, ordered, counts, starts = self._sorted(values, mask, descending=True)
+        _, ordered, counts, starts = self._sorted(values, mask)
         if not len(ordered):
             return np.zeros(self.n)
         first = ordered[np.minimum(starts, len(ordered) - 1)]
@@ -686,7 +686,7 @@ class _Groups:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per debunk: the position of its first best row in `mask`, and the mean of its `top`
         best values there (numpy's mean of the ascending tail, value for value)."""
-        position, ordered, counts, starts = self._sorted(values, mask, descending=True)
+        position, ordered, counts, starts = self._sorted(values, mask)
         if top == 1:
             return position[starts], ordered[starts]
         means = ordered[starts].copy()  # a debunk with one row: its value
