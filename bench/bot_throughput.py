@@ -41,11 +41,11 @@ from postgres_base import ADMIN_URL, run_database, template_database  # noqa: E4
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from bot.bootstrap import open_knowledge  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from knowledge.debunk_pack import PackDebunk, parse_pack  # noqa: E402
-from knowledge.exchange import read_files  # noqa: E402
-from tests.standin import StandIn, TgUser  # noqa: E402
-from tests.workers import WEBHOOK_SECRET, child_pids, cpu_seconds, free_port  # noqa: E402
+from knowledge.formats.pack import PackDebunk, parse_pack  # noqa: E402
+from knowledge.formats.registry import read_files  # noqa: E402
+from knowledge.settings import Settings  # noqa: E402
+from tests.support.standin import StandIn, TgUser  # noqa: E402
+from tests.support.workers import WEBHOOK_SECRET, child_pids, cpu_seconds, free_port  # noqa: E402
 
 EUVSDISINFO = REPO.parent / "shared" / "data" / "euvsdisinfo" / "posts.csv"
 CACHE = REPO / "bench" / ".cache"

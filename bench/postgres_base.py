@@ -21,8 +21,8 @@ if str(REPO) not in sys.path:
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from bot.bootstrap import open_knowledge  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from knowledge.debunk_pack import PackDebunk  # noqa: E402
+from knowledge.formats.pack import PackDebunk  # noqa: E402
+from knowledge.settings import Settings  # noqa: E402
 
 ADMIN_URL = os.environ.get(
     "TEKSER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

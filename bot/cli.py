@@ -14,11 +14,11 @@ from typing import TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logging_setup import configure_logging
-from bot.settings import Settings, SettingsError, load_settings
-from knowledge.cards import pick_language
-from knowledge.exchange import FORMATS, ExchangeError, read_files, render_export
-from knowledge.matcher import MatchResult
-from knowledge.service import KnowledgeBase, seed_pack
+from knowledge.debunks.cards import pick_language
+from knowledge.debunks.knowledge_base import KnowledgeBase, seed_pack
+from knowledge.formats.registry import FORMATS, ExchangeError, read_files, render_export
+from knowledge.matching.matcher import MatchResult
+from knowledge.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("tekser")
 
@@ -191,7 +191,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.database import create_engine_for, current_revision, migrate
+    from knowledge.db.engines import create_engine_for, current_revision, migrate
 
     engine = create_engine_for(settings.database_url)
     migrate(engine)
@@ -215,7 +215,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge import api_keys
+    from knowledge.newsroom import api_keys
 
     kb = _open_base(settings)
     try:
@@ -252,7 +252,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     from bot.lifecycle import run_event_loop
     from bot.logging_setup import configure_logging
     from bot.web import build_server, build_web_app
-    from knowledge.sync import DebunkSync
+    from knowledge.debunks.sync import DebunkSync
 
     port = args.port or settings.api_port
     if not 1 <= port <= 65535:
@@ -273,7 +273,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_moderator(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge import audit, roles
+    from knowledge.moderation import audit, roles
 
     kb = _open_base(settings)
     try:

@@ -16,7 +16,7 @@ from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.settings import Settings
+from knowledge.settings import Settings
 
 REDACTED = "[REDACTED]"
 MIN_SECRET_CHARS = 6  # shorter values would garble ordinary words; no real secret is that short

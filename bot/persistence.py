@@ -7,7 +7,7 @@ worker 1 must be what worker 2 sees for the very next message. So `WorkerPersist
 `bot.app` uses, adds two handlers around all the others (see `handlers()`):
 
 - **before** (group `PRE_GROUP`): one SELECT of primary-key lookups
-  (`knowledge.shared_state.load_snapshot`) gives, for this update, the sender's /language
+  (`knowledge.db.shared_state.load_snapshot`) gives, for this update, the sender's /language
   choice, the chat's /settings auto and the stored step of every persistent conversation for
   this chat and sender. They are put where the handlers look: `user_data["lang"]`,
   `chat_data["auto"]` and the ConversationHandler's own table of steps (a step older than the
@@ -56,9 +56,9 @@ from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.trackingdict import TrackingDict
 
 from handlers.context import AUTO_KEY, LANGUAGE_KEY
-from knowledge import bot_state, shared_state
-from knowledge.audience import keyed_hash
-from knowledge.models import utcnow
+from knowledge.audience.tables import keyed_hash
+from knowledge.db import bot_state, shared_state
+from knowledge.debunks.tables import utcnow
 
 UPDATE_INTERVAL = 1.0  # seconds: what a crash can lose of a step not written by `after_update`
 CONVERSATIONS_ONLY = PersistenceInput(

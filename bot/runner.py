@@ -17,12 +17,12 @@ from bot.app import build_application
 from bot.bootstrap import open_knowledge
 from bot.lifecycle import run_event_loop
 from bot.polling import serve_polling
-from bot.settings import Settings
 from bot.web import build_server, build_web_app, serve_telegram_webhook, webhook_secret_token
 from bot.workers import Supervisor, listening_sockets
-from knowledge.query_batching import BatchingEmbedder, RecentQueries
-from knowledge.service import KnowledgeBase
-from knowledge.sync import DebunkSync
+from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.debunks.sync import DebunkSync
+from knowledge.matching.query_batching import BatchingEmbedder, RecentQueries
+from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 

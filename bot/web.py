@@ -40,12 +40,12 @@ from starlette.routing import Route
 
 from bot import metrics
 from bot.lifecycle import running
-from bot.settings import Settings
-from knowledge import api_keys
-from knowledge.cards import DebunkCard, pick_language
-from knowledge.claimreview import to_claimreviews
-from knowledge.matcher import MatchResult
-from knowledge.service import KnowledgeBase
+from knowledge.debunks.cards import DebunkCard, pick_language
+from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.formats.claimreview import to_claimreviews
+from knowledge.matching.matcher import MatchResult
+from knowledge.newsroom import api_keys
+from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def check_payload(result: MatchResult, kb: KnowledgeBase, lang: str = "en") -> d
 
 
 def pack_entry(card: DebunkCard) -> dict[str, Any]:
-    """A card as a `debunk-pack/1` entry (what knowledge.claimreview reads)."""
+    """A card as a `debunk-pack/1` entry (what knowledge.formats.claimreview reads)."""
     return {
         "slug": card.slug,
         "verdict": card.verdict,

@@ -14,15 +14,15 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.settings import Settings
 from handlers.i18n import Translator, choose_language, translator
-from handlers.limits import CheckLimiter
-from handlers.render import NO_PREVIEW, Reply
-from knowledge.answers import CardCache
-from knowledge.audience_service import Audience, CardsSent, CheckEntry
-from knowledge.held_forwards import ForwardHolds
-from knowledge.link_preview import LinkExpander
-from knowledge.service import KnowledgeBase
+from handlers.public.limits import CheckLimiter
+from handlers.public.views import NO_PREVIEW, Reply
+from knowledge.audience.held_forwards import ForwardHolds
+from knowledge.audience.service import Audience, CardsSent, CheckEntry
+from knowledge.debunks.checking import CardCache
+from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.links.preview import LinkExpander
+from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import NetworkError, TelegramError
 
-from handlers import render
 from handlers.context import LANGUAGE_KEY, TekserContext
 from handlers.i18n import choose_language, translator
+from handlers.public import views as render
 
 log = logging.getLogger("tekser.errors")
 

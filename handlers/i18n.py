@@ -1,7 +1,8 @@
-"""Interface languages: the gettext catalogs in bot/locales and how a reader's language is chosen.
+"""Interface languages: the gettext catalogs in handlers/locales and how a reader's language is
+chosen.
 
 Strings are marked `_("...")` in render functions (and `N_("...")` where they are defined before a
-language is known) and extracted with pybabel; see bot/locales/README.md.
+language is known) and extracted with pybabel; see handlers/locales/README.md.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from pathlib import Path
 
 from babel.support import Translations
 
-import bot
-from knowledge.lexical import is_kazakh
+from knowledge.matching.lexical import is_kazakh
 
 LANGUAGES = ("en", "ru", "kk")
 DEFAULT_LANGUAGE = "ru"
 DOMAIN = "messages"
-LOCALES_DIR = Path(bot.__file__).resolve().parent / "locales"
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 
 def N_(message: str) -> str:

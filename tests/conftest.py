@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from knowledge.database import create_engine_for, migrate
+from knowledge.db.engines import create_engine_for, migrate
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEKSER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

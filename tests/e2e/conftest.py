@@ -14,10 +14,10 @@ from pydantic import SecretStr
 from bot.app import TekserApplication, build_application
 from bot.bootstrap import open_knowledge
 from bot.runner import ALLOWED_UPDATES
-from bot.settings import Settings
-from knowledge.service import KnowledgeBase
+from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.settings import Settings
 from tests.e2e.pack import pack_entries
-from tests.standin import StandIn, TgUser
+from tests.support.standin import StandIn, TgUser
 
 GRACE = 0.4  # seconds a forward waits for the reader's words in tests
 

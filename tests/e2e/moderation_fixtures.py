@@ -19,10 +19,10 @@ import pytest
 import tornado.web
 
 from bot.bootstrap import open_knowledge
-from bot.settings import Settings
-from knowledge.service import KnowledgeBase
+from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.settings import Settings
 from tests.e2e.conftest import Running, bot_settings, start_bot, stop_bot
-from tests.standin import (
+from tests.support.standin import (
     ApiError,
     Call,
     StandIn,

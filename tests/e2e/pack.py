@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowledge.debunk_pack import PackDebunk, parse_pack
+from knowledge.formats.pack import PackDebunk, parse_pack
 
 BIOLABS = "us-biolabs-spread-disease"
 RUSSIAN_BAN = "russian-language-ban"

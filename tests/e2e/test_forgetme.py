@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.e2e.conftest import Running
-from tests.standin import TgUser
+from tests.support.standin import TgUser
 
 
 def command(bot: Running, user: TgUser, text: str) -> dict:

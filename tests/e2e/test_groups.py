@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import Running
-from tests.standin import (
+from tests.support.standin import (
     ANONYMOUS_ADMIN_ID,
     SERVICE_ACCOUNT_ID,
     Call,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from knowledge.audience import CheckRecord
+from knowledge.audience.tables import CheckRecord
 from tests.e2e.conftest import Running
 from tests.e2e.pack import BAIKONUR, BIOLABS, FIVE_G, RUSSIAN_BAN
-from tests.standin import TgUser, html_errors
+from tests.support.standin import TgUser, html_errors
 
 
 async def test_an_inline_query_returns_cards(bot: Running, reader: TgUser) -> None:

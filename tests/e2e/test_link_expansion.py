@@ -12,10 +12,10 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
 from handlers.context import SERVICES_KEY
-from knowledge.link_preview import AddressPolicy, LinkExpander, LinkFetcher
-from tests.asgi_server import serve
+from knowledge.links.preview import AddressPolicy, LinkExpander, LinkFetcher
 from tests.e2e.conftest import Running
-from tests.standin import TgUser
+from tests.support.asgi_server import serve
+from tests.support.standin import TgUser
 
 ARTICLE = """<html><head><title>Вышки 5G распространяют коронавирус</title>
 <meta name="description" content="Врачи молчат: новые вышки в Алматы опасны"></head>

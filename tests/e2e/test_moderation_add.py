@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from knowledge.audit import AuditEvent
-from knowledge.drafts import ModeratorDesk
+from knowledge.moderation.audit import AuditEvent
+from knowledge.moderation.drafts import ModeratorDesk
 from tests.e2e.conftest import Running, start_bot, stop_bot
 from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     EDITOR,
@@ -18,7 +18,7 @@ from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     settings,
     standin,
 )
-from tests.standin import TgUser
+from tests.support.standin import TgUser
 
 READER = TgUser(1600, "Reader", "en")
 CLAIM = "Власти Казахстана будут конфисковать у пенсионеров дачи с 1 января"
@@ -62,7 +62,7 @@ async def walk_to_preview(bot: Running, editor: TgUser = EDITOR) -> None:
 
 
 async def _preview(bot: Running, editor: TgUser, wordings: object) -> None:
-    from tests.standin import Call
+    from tests.support.standin import Call
 
     assert isinstance(wordings, Call)
     preview = await press(bot.standin, editor, wordings, "Next: preview", "Preview of the public")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from knowledge.audit import AuditEvent
-from knowledge.debunk_pack import PackDebunk, parse_pack
+from knowledge.formats.pack import PackDebunk, parse_pack
+from knowledge.moderation.audit import AuditEvent
 from tests.e2e.conftest import Running
 from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     EDITOR,
@@ -20,7 +20,7 @@ from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     standin,
 )
 from tests.e2e.pack import BAIKONUR, BIOLABS, FIVE_G
-from tests.standin import TgUser
+from tests.support.standin import TgUser
 
 READER = TgUser(1500, "Reader", "en")
 BIOLABS_RU = "Американские биолаборатории в Казахстане распространяют болезни!!!"

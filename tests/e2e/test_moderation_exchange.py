@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from knowledge.audit import AuditEvent
+from knowledge.moderation.audit import AuditEvent
 from tests.e2e.conftest import Running
 from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     EDITOR,
@@ -23,7 +23,7 @@ from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
 )
 from tests.e2e.moderation_fixtures import ModerationStandIn as StandInWithFiles
 from tests.e2e.pack import BIOLABS, ENTRIES
-from tests.standin import Call, TgUser
+from tests.support.standin import Call, TgUser
 
 READER = TgUser(1800, "Reader", "en")
 

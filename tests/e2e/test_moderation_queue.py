@@ -9,9 +9,9 @@ import asyncio
 
 from sqlmodel import select
 
-from knowledge.audience import Submission
-from knowledge.deliveries import SubmitterContact
-from knowledge.review import BlockedSubmitter
+from knowledge.audience.tables import Submission
+from knowledge.moderation.deliveries import SubmitterContact
+from knowledge.moderation.review import BlockedSubmitter
 from tests.e2e.conftest import Running
 from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     ANNOUNCE_SECONDS,
@@ -26,7 +26,7 @@ from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     standin,
 )
 from tests.e2e.pack import BAIKONUR
-from tests.standin import Call, TgUser
+from tests.support.standin import Call, TgUser
 
 AIGERIM = TgUser(1701, "Aigerim", "en")
 IVAN = TgUser(1702, "Иван", "ru")

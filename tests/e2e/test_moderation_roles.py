@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from knowledge.audit import AuditEvent
-from knowledge.roles import Moderator
+from knowledge.moderation.audit import AuditEvent
+from knowledge.moderation.roles import Moderator
 from tests.e2e.conftest import Running
 from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     ADMIN,
@@ -23,7 +23,7 @@ from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     standin,
 )
 from tests.e2e.pack import BIOLABS
-from tests.standin import TgChat, TgUser, origin_hidden_user, origin_user, private_chat
+from tests.support.standin import TgChat, TgUser, origin_hidden_user, origin_user, private_chat
 
 MODERATOR_COMMANDS = [
     "/add",

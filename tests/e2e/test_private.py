@@ -7,10 +7,10 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from knowledge.audience import CheckRecord, FeedbackVote, Submission
+from knowledge.audience.tables import CheckRecord, FeedbackVote, Submission
 from tests.e2e.conftest import GRACE, Running
 from tests.e2e.pack import BIOLABS, FIVE_G, RUSSIAN_BAN
-from tests.standin import (
+from tests.support.standin import (
     TgChat,
     TgUser,
     origin_channel,

@@ -7,9 +7,9 @@ import time
 import pytest
 from sqlmodel import select
 
-from knowledge.audience import FeedbackVote
+from knowledge.audience.tables import FeedbackVote
 from tests.e2e.conftest import Running
-from tests.standin import TgChat, TgUser, private_chat
+from tests.support.standin import TgChat, TgUser, private_chat
 
 GROUP = TgChat(-1005555, "supergroup", title="Noisy group")
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.standin import StandIn, TgUser, command_entity
-from tests.workers import WEBHOOK_SECRET, free_port, tekser_env
+from tests.support.standin import StandIn, TgUser, command_entity
+from tests.support.workers import WEBHOOK_SECRET, free_port, tekser_env
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -18,7 +18,7 @@ from telegram import Update
 
 from bot.app import TekserApplication, build_application
 from bot.bootstrap import open_knowledge
-from knowledge.service import KnowledgeBase
+from knowledge.debunks.knowledge_base import KnowledgeBase
 from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     EDITOR,
     OWNER,
@@ -27,7 +27,7 @@ from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     standin,
 )
 from tests.e2e.pack import pack_entries
-from tests.standin import Call, TgChat, TgUser, command_entity, private_chat
+from tests.support.standin import Call, TgChat, TgUser, command_entity, private_chat
 
 CLAIM = "Власти Казахстана будут конфисковать у пенсионеров дачи с 1 января"
 FIVE_G = "Вышки 5G распространяют коронавирус"

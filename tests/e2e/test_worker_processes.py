@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.standin import StandIn
-from tests.workers import (
+from tests.support.standin import StandIn
+from tests.support.workers import (
     REPO,
     WEBHOOK_SECRET,
     Worker,

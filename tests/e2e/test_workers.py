@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from tests.balancer import Balancer
 from tests.e2e.moderation_fixtures import ModerationStandIn
-from tests.standin import Call, TgChat, TgUser, origin_channel
-from tests.workers import WEBHOOK_SECRET, Worker, first_answers, free_port, tekser_env
+from tests.support.balancer import Balancer
+from tests.support.standin import Call, TgChat, TgUser, origin_channel
+from tests.support.workers import WEBHOOK_SECRET, Worker, first_answers, free_port, tekser_env
 
 pytestmark = pytest.mark.postgres
 

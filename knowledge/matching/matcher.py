@@ -1,0 +1,725 @@
+"""The claim matcher: finds the debunks that answer a message.
+
+Pure: it is fed :class:`DebunkEntry` objects and returns ranked :class:`Match` objects with their
+evidence; no Telegram, no database session.  Three retrieval channels over every claim wording and
+title — BM25 over stemmed words, BM25 over character trigrams (typos, inflection, Kazakh/Russian
+spelling), and, when an :class:`~knowledge.matching.embedding.Embedder` is given, cosine
+similarity of multilingual sentence embeddings — are fused per query;
+:mod:`knowledge.matching.decision` turns each candidate's features into ``match`` /
+``possible`` / ``none``.  URLs recorded as appearances of a
+debunk match it directly.  Long texts are split into passages, each matched on its own; only the
+lexically strongest passages are embedded.  In a large base the semantic channel finds its nearest
+wordings in an HNSW graph (usearch) rather than by scanning every vector.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from knowledge.debunks.cards import ClaimText
+from knowledge.matching.decision import (
+    LEXICAL_CALIBRATION,
+    SEMANTIC_CALIBRATION,
+    Calibration,
+    Thresholds,
+    decide,
+)
+from knowledge.matching.embedding import Embedder, VectorCache, embed_passages_cached
+from knowledge.matching.lexical import SparseIndex, char_ngrams, top_rows, word_terms
+from knowledge.matching.normalise import (
+    extract_urls,
+    fold,
+    normalise,
+    normalise_url,
+    split_sentences,
+)
+from knowledge.matching.passages import split_passages
+
+_DECISION_RANK = {"none": 0, "possible": 1, "match": 2}
+
+__all__ = [
+    "ClaimText",
+    "DebunkEntry",
+    "Match",
+    "MatchResult",
+    "Matcher",
+    "Thresholds",
+]
+
+# Retrieval fusion (tuned on CLEF-2020 train, see bench/README.md).
+CANDIDATES_PER_CHANNEL = 30
+WORD_SHARE = 0.6  # share of the word channel in the lexical score (the rest: character trigrams)
+SEMANTIC_WEIGHT = 0.6  # share of the semantic channel in the fused score
+SECOND_WORDING_WEIGHT = 0.05  # a debunk's second-best wording adds this share (a tie-break)
+MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passages are matched
+SEMANTIC_PASSAGES = 2  # ... and only the strongest of those are embedded (the rest: lexical only)
+SAME_CLAIM_SIMILARITY = 70  # rapidfuzz token_set_ratio from which two wordings say the same
+RECHECKED_SENTENCES = 3  # sentences of a short post looked at when two debunks compete
+FEATURED_CANDIDATES = 10  # candidates per passage that get features and a confidence
+# From this many wordings the semantic channel finds its nearest rows in an HNSW graph (usearch,
+# in the semantic extra) instead of scanning every vector; cosines are then computed exactly for
+# the rows of the candidates.  Below it a scan costs a few ms at most.
+GRAPH_MIN_ROWS = 50_000
+GRAPH_EXPANSION = 128  # HNSW search breadth (usearch expansion_search)
+# A passage whose lexical evidence alone is this confident (and unrivalled) is answered without
+# embedding it: a cascade, the costly channel only where the cheap one is unsure.
+LEXICAL_GATE = 0.99
+
+
+@dataclass(frozen=True)
+class DebunkEntry:
+    """What the matcher is fed: one published debunk."""
+
+    slug: str
+    verdict: str  # debunk verdict: false | misleading | unproven | missing-context
+    titles: Mapping[str, str]  # lang -> title (the false claim, short)
+    claims: tuple[ClaimText, ...]
+    appearances: tuple[str, ...] = ()  # URLs where the claim circulated
+
+
+@dataclass(frozen=True)
+class Match:
+    slug: str
+    score: float  # 0..1, higher = closer (calibrated confidence)
+    decision: str  # "match" | "possible" | "none" for this candidate
+    matched: str  # the claim wording / title that matched best
+    passage: str  # the part of the message that triggered it
+    evidence: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    query: str
+    verdict: str  # "match" | "possible" | "none": the reply decision for the best candidate
+    matches: tuple[Match, ...]  # up to `top` best candidates, ranked, even below thresholds
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    wordings: list[tuple[str, str]]  # (as written, normalised)
+    documents: list[bool]  # which of them are title + claims documents (see Matcher._documents)
+    vectors: np.ndarray | None
+    words: list[list[str]]
+    grams: list[list[str]]
+
+
+@dataclass(frozen=True)
+class _Lexical:
+    """A passage's lexical retrieval: its terms and both channels' scores over every row, as of
+    index ``version`` (reusable while the index has not changed)."""
+
+    version: int
+    terms: list[str]
+    word_scores: np.ndarray
+    gram_scores: np.ndarray
+
+
+@dataclass
+class _Candidate:
+    slot: int
+    row: int
+    features: dict[str, float]
+    confidence: float = 0.0
+
+
+class Matcher:
+    """In-memory hybrid index of debunks with live updates."""
+
+    def __init__(
+        self,
+        *,
+        thresholds: Thresholds | None = None,
+        embedder: Embedder | None = None,
+        vectors: VectorCache | None = None,
+        lexical_gate: float | None = LEXICAL_GATE,
+    ) -> None:
+        self.thresholds = thresholds or Thresholds()
+        self.embedder = embedder
+        self.lexical_gate = lexical_gate  # None: every passage is embedded
+        self.vector_cache = vectors
+        self.calibration: Calibration = (
+            SEMANTIC_CALIBRATION if embedder is not None else LEXICAL_CALIBRATION
+        )
+        self._lock = threading.RLock()
+        self._version = 0  # bumped by every change to the index (see _Lexical)
+        self._reset()
+
+    # ------------------------------------------------------------------ state
+    def _reset(self) -> None:
+        self._version += 1
+        self._words = SparseIndex()
+        self._grams = SparseIndex()
+        self._slot_of: dict[str, int] = {}
+        self._entries: list[DebunkEntry | None] = []
+        self._slot_rows: list[list[int]] = []
+        self._row_slot = np.zeros(0, dtype=np.int32)
+        self._row_text: list[str] = []  # wording as written (shown as Match.matched)
+        self._row_folded: list[str] = []  # lexical form of the normalised wording
+        self._matrix = np.zeros((0, 0), dtype=np.float32)  # passage vectors by row id
+        self._graph: _Graph | None = None  # nearest-neighbour graph over them (large bases)
+        self._row_alive = np.zeros(0, dtype=bool)
+        self._row_document = np.zeros(0, dtype=bool)  # title + claims rows: ranking only
+        self._appearances: dict[str, set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self._slot_of
+
+    def entry(self, slug: str) -> DebunkEntry | None:
+        """The indexed entry of ``slug``, if any."""
+        slot = self._slot_of.get(slug)
+        return None if slot is None else self._entries[slot]
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def _wordings(entry: DebunkEntry, clean_of: Mapping[str, str]) -> list[tuple[str, str]]:
+        """(original, normalised) texts of the entry's titles and claims, without duplicates."""
+        seen: set[str] = set()
+        out: list[tuple[str, str]] = []
+        for text in [*entry.titles.values(), *(c.text for c in entry.claims)]:
+            clean = clean_of[text]
+            key = fold(clean)
+            if clean and key not in seen:
+                seen.add(key)
+                out.append((text, clean))
+        return out
+
+    def _rows_of(self, entry: DebunkEntry) -> list[tuple[tuple[str, str], bool]]:
+        """The entry's rows: its wordings, then its documents (flagged True)."""
+        texts = [*entry.titles.values(), *(c.text for c in entry.claims)]
+        clean_of = {text: normalise(text) for text in dict.fromkeys(texts)}
+        wordings = self._wordings(entry, clean_of)
+        return [(w, False) for w in wordings] + [
+            (d, True) for d in self._documents(entry, wordings, clean_of)
+        ]
+
+    @staticmethod
+    def _documents(
+        entry: DebunkEntry, wordings: list[tuple[str, str]], clean_of: Mapping[str, str]
+    ) -> list[tuple[str, str]]:
+        """Per language, the title and the claims as one text: searched and embedded as a whole
+        (a claim reads better with its title: CLEF MAP@5 +0.05), never shown or calibrated."""
+        seen = {fold(clean) for _, clean in wordings}
+        out: list[tuple[str, str]] = []
+        for lang, title in entry.titles.items():
+            parts: dict[str, tuple[str, str]] = {}  # folded -> (as written, normalised)
+            for text in [title, *(c.text for c in entry.claims if c.lang == lang)]:
+                if clean_of[text]:
+                    parts.setdefault(fold(clean_of[text]), (text, clean_of[text]))
+            if len(parts) < 2:  # no claim that says more than the title
+                continue
+            text = " ".join(written for written, _ in parts.values())
+            clean = " ".join(normalised for _, normalised in parts.values())
+            if fold(clean) not in seen:
+                seen.add(fold(clean))
+                out.append((text, clean))
+        return out
+
+    def _new_slot(self, entry: DebunkEntry) -> int:
+        slot = len(self._entries)
+        self._entries.append(entry)
+        self._slot_rows.append([])
+        self._slot_of[entry.slug] = slot
+        for url in entry.appearances:
+            self._appearances.setdefault(normalise_url(url), set()).add(entry.slug)
+        return slot
+
+    def _grow_rows(self, extra: int, dim: int) -> None:
+        need = len(self._row_text) + extra
+        if need > len(self._row_slot):
+            cap = max(need, 2 * len(self._row_slot), 64)
+            self._row_slot = np.resize(self._row_slot, cap)
+            self._row_alive = np.concatenate(
+                [self._row_alive, np.zeros(cap - len(self._row_alive), dtype=bool)]
+            )
+            self._row_document = np.concatenate(
+                [self._row_document, np.zeros(cap - len(self._row_document), dtype=bool)]
+            )
+        if dim and (self._matrix.shape[1] != dim or need > self._matrix.shape[0]):
+            cap = max(need, 2 * self._matrix.shape[0], 64)
+            grown = np.zeros((cap, dim), dtype=np.float32)
+            if self._matrix.shape[1] == dim:
+                grown[: self._matrix.shape[0]] = self._matrix
+            self._matrix = grown
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray | None:
+        if self.embedder is None or not texts:
+            return None
+        return embed_passages_cached(self.embedder, self.vector_cache, texts)
+
+    def _prepare(self, wordings: list[tuple[str, str]], documents: list[bool]) -> _Prepared:
+        """Analyse and embed wordings (pure and slow: done outside the lock)."""
+        cleans = [clean for _, clean in wordings]
+        return _Prepared(
+            wordings=wordings,
+            documents=documents,
+            vectors=self._embed(cleans),
+            words=[word_terms(c) for c in cleans],
+            grams=[char_ngrams(c) for c in cleans],
+        )
+
+    def _add_rows(self, slots: Sequence[int], prepared: _Prepared, *, bulk: bool) -> None:
+        vectors = prepared.vectors
+        self._grow_rows(len(slots), 0 if vectors is None else vectors.shape[1])
+        if bulk:
+            rows = self._words.add_many(prepared.words)
+            gram_rows = self._grams.add_many(prepared.grams)
+        else:
+            rows = [self._words.add(w) for w in prepared.words]
+            gram_rows = [self._grams.add(g) for g in prepared.grams]
+        assert rows == gram_rows, "word and trigram indexes must share row ids"
+        for row, slot, (text, clean), document in zip(
+            rows, slots, prepared.wordings, prepared.documents, strict=True
+        ):
+            assert row == len(self._row_text)
+            self._row_text.append(text)
+            self._row_folded.append(fold(clean))
+            self._row_slot[row] = slot
+            self._row_alive[row] = True
+            self._row_document[row] = document
+            self._slot_rows[slot].append(row)
+        if vectors is not None and len(rows):
+            self._matrix[rows[0] : rows[-1] + 1] = vectors
+            if not bulk:  # load() builds the graph itself, outside the lock
+                self._graph_add(rows, vectors)
+
+    def _graph_add(self, rows: list[int], vectors: np.ndarray) -> None:
+        """Put new rows in the nearest-neighbour graph; build it when the base grows large."""
+        if self._graph is not None:
+            self._graph.add(np.asarray(rows), vectors)
+        elif int(self._row_alive.sum()) >= GRAPH_MIN_ROWS:
+            alive = np.flatnonzero(self._row_alive[: len(self._row_text)])
+            self._graph = _Graph.build(alive, self._matrix[alive])
+
+    def load(self, entries: Iterable[DebunkEntry]) -> None:
+        """Replace the whole index with ``entries`` (built in bulk; a repeated slug: last wins)."""
+        unique = list({entry.slug: entry for entry in entries}.values())
+        per_entry = [self._rows_of(entry) for entry in unique]
+        prepared = self._prepare(
+            [w for rows in per_entry for w, _ in rows], [d for rows in per_entry for _, d in rows]
+        )
+        graph = None
+        if prepared.vectors is not None and len(prepared.vectors) >= GRAPH_MIN_ROWS:
+            # rows are numbered from 0 after the reset: the graph is built outside the lock
+            graph = _Graph.build(np.arange(len(prepared.vectors)), prepared.vectors)
+        with self._lock:
+            self._reset()
+            slots: list[int] = []
+            for entry, rows in zip(unique, per_entry, strict=True):
+                slots += [self._new_slot(entry)] * len(rows)
+            self._add_rows(slots, prepared, bulk=True)
+            self._graph = graph
+
+    def upsert(self, entry: DebunkEntry) -> None:
+        """Add or replace one debunk without rebuilding the index."""
+        rows = self._rows_of(entry)
+        prepared = self._prepare([w for w, _ in rows], [d for _, d in rows])
+        with self._lock:
+            self._version += 1
+            self._drop(entry.slug)
+            slot = self._new_slot(entry)
+            self._add_rows([slot] * len(prepared.wordings), prepared, bulk=False)
+
+    def remove(self, slug: str) -> None:
+        """Stop matching one debunk (no-op when unknown)."""
+        with self._lock:
+            self._version += 1
+            self._drop(slug)
+
+    def _drop(self, slug: str) -> None:
+        slot = self._slot_of.pop(slug, None)
+        if slot is None:
+            return
+        entry = self._entries[slot]
+        for row in self._slot_rows[slot]:
+            self._words.remove(row)
+            self._grams.remove(row)
+            self._row_alive[row] = False
+            if self._graph is not None:
+                self._graph.remove(row)
+        self._slot_rows[slot] = []
+        self._entries[slot] = None
+        if entry is not None:
+            for url in entry.appearances:
+                key = normalise_url(url)
+                slugs = self._appearances.get(key)
+                if slugs is not None:
+                    slugs.discard(slug)
+                    if not slugs:
+                        del self._appearances[key]
+
+    # ------------------------------------------------------------------ matching
+    def match_message(self, text: str, *, top: int = 3) -> MatchResult:
+        """Rank the debunks that answer ``text``; decide match / possible / none."""
+        top = max(1, top)
+        clean = normalise(text)
+        best: dict[int, tuple[_Candidate, str]] = {}
+        passages = split_passages(clean)
+        self._collect(passages, best)
+        if len(passages) == 1 and self._several_claims(best):
+            # a short post may repeat several claims: look at its sentences one by one
+            sentences = [p for p in split_sentences(clean) if len(p.split()) >= 3]
+            if len(sentences) >= 2:
+                self._collect(sentences, best, limit=RECHECKED_SENTENCES)
+        with self._lock:
+            appearances = self._appearance_matches(text)
+            seen = {m.slug for m in appearances}
+            ranked = sorted(best.values(), key=lambda held: _rank_key(held[0]))
+            matches = [
+                self._to_match(cand, passage)
+                for cand, passage in ranked
+                if self._entries[cand.slot] is not None  # not removed meanwhile
+            ]
+        matches = appearances + [m for m in matches if m.slug not in seen]
+        matches = matches[:top]
+        verdict = matches[0].decision if matches else "none"
+        return MatchResult(query=text, verdict=verdict, matches=tuple(matches))
+
+    def _collect(
+        self,
+        passages: list[str],
+        best: dict[int, tuple[_Candidate, str]],
+        *,
+        limit: int = MAX_MATCHED_PASSAGES,
+    ) -> None:
+        """Match passages; keep in ``best`` each debunk's strongest candidate and its passage.
+
+        Of more than ``limit`` passages only the lexically strongest are matched, and of those
+        only the ``SEMANTIC_PASSAGES`` strongest are embedded (the others are matched lexically);
+        a passage the lexical channels already match with ``lexical_gate`` confidence is not
+        embedded at all.
+        """
+        if len(passages) > limit:
+            with self._lock:
+                passages = [passages[i] for i in self._promising(passages, limit)]
+        vectors: dict[int, np.ndarray] = {}
+        settled: dict[int, list[_Candidate]] = {}  # passages the lexical channels decided alone
+        retrieved: dict[int, _Lexical | None] = {}  # their lexical retrieval, reused below
+        if self.embedder is not None and passages:
+            chosen = list(range(len(passages)))
+            with self._lock:
+                if len(passages) > SEMANTIC_PASSAGES:
+                    chosen = self._promising(passages, SEMANTIC_PASSAGES)
+                if self.lexical_gate is not None:
+                    for i in chosen:
+                        retrieved[i] = self._lexical(passages[i])
+                        lexical = self._match_passage(passages[i], None, retrieved[i])
+                        if self._lexically_decided(lexical):
+                            settled[i] = lexical
+            chosen = [i for i in chosen if i not in settled]
+            if chosen:
+                embedded = self.embedder.embed_queries([passages[i] for i in chosen])  # unlocked
+                vectors = dict(zip(chosen, embedded, strict=True))
+        with self._lock:
+            for i, passage in enumerate(passages):
+                if i in settled:
+                    found = settled[i]
+                else:
+                    found = self._match_passage(passage, vectors.get(i), retrieved.get(i))
+                for cand in found:
+                    held = best.get(cand.slot)
+                    if held is None or self._strength(cand) > self._strength(held[0]):
+                        best[cand.slot] = (cand, passage)
+
+    def _lexically_decided(self, candidates: list[_Candidate]) -> bool:
+        """True when the lexical channels alone make one debunk a confident, unrivalled match."""
+        if not candidates or self.lexical_gate is None:
+            return False
+        top = max(candidates, key=lambda c: c.confidence)
+        return top.confidence >= self.lexical_gate and top.features["rival"] < self.thresholds.match
+
+    def _strength(self, cand: _Candidate) -> tuple[int, float, float]:
+        """Which of a debunk's candidates (from different passages) speaks for it."""
+        decision = decide(cand.confidence, self.thresholds, rival=cand.features["rival"])
+        return _DECISION_RANK[decision], cand.confidence, cand.features["fused"]
+
+    def _several_claims(self, best: dict[int, tuple[_Candidate, str]]) -> bool:
+        """True when two debunks with different claims are both half-way to a match."""
+        top = sorted((cand for cand, _ in best.values()), key=lambda c: -c.confidence)[:2]
+        if len(top) < 2 or top[1].confidence < self.thresholds.match / 2:
+            return False
+        first, second = (self._row_folded[c.row] for c in top)
+        return fuzz.token_set_ratio(first, second) < SAME_CLAIM_SIMILARITY
+
+    def _promising(self, passages: list[str], limit: int) -> list[int]:
+        """Indexes of the ``limit`` passages with the strongest lexical evidence, in order."""
+        strength = []
+        for passage in passages:
+            ids = self._words.query_ids(word_terms(passage))
+            scores = self._words.scores(ids)
+            strength.append(float(scores.max()) if len(scores) else 0.0)
+        return sorted(np.argsort(strength, kind="stable")[::-1][:limit].tolist())
+
+    def _to_match(self, cand: _Candidate, passage: str) -> Match:
+        entry = self._entries[cand.slot]
+        assert entry is not None
+        return Match(
+            slug=entry.slug,
+            score=round(cand.confidence, 4),
+            decision=decide(cand.confidence, self.thresholds, rival=cand.features["rival"]),
+            matched=self._row_text[cand.row],
+            passage=passage,
+            evidence={k: round(v, 4) for k, v in cand.features.items()},
+        )
+
+    def _appearance_matches(self, text: str) -> list[Match]:
+        out: list[Match] = []
+        for url in extract_urls(text):
+            for slug in sorted(self._appearances.get(normalise_url(url), ())):
+                if any(m.slug == slug for m in out):
+                    continue
+                out.append(
+                    Match(
+                        slug=slug,
+                        score=1.0,
+                        decision="match",
+                        matched=url,
+                        passage=url,
+                        evidence={"appearance": 1.0},
+                    )
+                )
+        return out
+
+    def _nearest(
+        self, qvec: np.ndarray, n: int, k: int
+    ) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+        """The ``k`` rows closest to ``qvec`` and a function giving the cosines of any rows."""
+        if self._graph is not None:
+            matrix = self._matrix
+
+            def cosines(rows: np.ndarray) -> np.ndarray:
+                return np.asarray(matrix[rows] @ qvec, dtype=np.float64)
+
+            return self._graph.search(qvec, k), cosines
+        scores = self._matrix[:n] @ qvec
+        scores[~self._row_alive[:n]] = -1.0
+        return top_rows(scores + 1.0, k), scores.__getitem__
+
+    def _lexical(self, passage: str) -> _Lexical | None:
+        """Both lexical channels' scores of every row for ``passage`` (None: nothing to match)."""
+        terms = word_terms(passage)
+        if not terms or not self._words.n_rows:
+            return None
+        word_scores = self._words.scores(self._words.query_ids(terms))
+        gram_scores = self._grams.scores(self._grams.query_ids(char_ngrams(passage)))
+        return _Lexical(self._version, terms, word_scores, gram_scores)
+
+    def _match_passage(
+        self, passage: str, qvec: np.ndarray | None, retrieval: _Lexical | None = None
+    ) -> list[_Candidate]:
+        """Candidates for one passage with their features and confidence (``retrieval``: its
+        lexical retrieval when already done against the index as it is now)."""
+        if retrieval is None or retrieval.version != self._version:
+            retrieval = self._lexical(passage)
+        if retrieval is None:
+            return []
+        n = self._words.n_rows
+        terms, word_scores = retrieval.terms, retrieval.word_scores
+        gram_scores = retrieval.gram_scores
+        k = CANDIDATES_PER_CHANNEL
+        row_sets = [top_rows(word_scores, k), top_rows(gram_scores, k)]
+        semantic = qvec is not None and self._matrix.shape[0] > 0
+        if semantic:
+            assert qvec is not None
+            sem_top, cosines = self._nearest(qvec, n, k)
+            row_sets.append(sem_top)
+            crowd = cosines(sem_top)
+            crowd_mean, crowd_std = float(crowd.mean()), float(crowd.std()) + 1e-3
+        rows = np.concatenate(row_sets)
+        slots = np.unique(self._row_slot[rows]) if len(rows) else np.zeros(0, np.int32)
+        if not len(slots):
+            return []
+
+        # per-debunk channel scores (best wording, see _Groups.support), over all the candidate
+        # debunks' rows at once: documents (title + claims) rank the debunk; its wordings give
+        # the features, so the calibration reads what it was fitted on
+        m = len(slots)
+        groups = _Groups([self._slot_rows[slot] for slot in slots.tolist()])
+        wording = ~self._row_document[groups.rows]
+        w, g = word_scores[groups.rows], gram_scores[groups.rows]
+        word_best, gram_best = groups.support(w), groups.support(g)
+        word_at, word_top = groups.best(w, wording)
+        word_row = groups.rows[word_at]
+        if semantic:
+            s = cosines(groups.rows)
+            sem_at, sem_top3 = groups.best(s, wording, top=3)
+            sem_best = s[sem_at].astype(np.float64)
+            sem_mean = sem_top3.astype(np.float64)
+            # a title read with its claims beats either alone (a short title's cosine is high for
+            # the wrong debunks): the documents speak for the debunk when it has them
+            has_document = groups.any(~wording)
+            sem_support = np.where(
+                has_document, groups.support(s, ~wording), groups.support(s, wording)
+            )
+            best_row = groups.rows[sem_at]
+        else:
+            gram_at, _ = groups.best(g, wording)
+            best_row = np.where(word_top > 0, word_row, groups.rows[gram_at])
+            sem_best = np.zeros(m)
+
+        lexical = WORD_SHARE * _scaled(word_best) + (1 - WORD_SHARE) * _scaled(gram_best)
+        if semantic:
+            lo = float(sem_support.min())
+            spread = float(sem_support.max()) - lo
+            sem_norm = (sem_support - lo) / spread if spread > 1e-9 else np.ones(m)
+            fused = SEMANTIC_WEIGHT * sem_norm + (1 - SEMANTIC_WEIGHT) * lexical
+        else:
+            fused = lexical
+
+        # a passage matched without its vector is judged as in lexical-only mode
+        calibration = self.calibration if semantic else LEXICAL_CALIBRATION
+        folded = fold(passage)
+        qlen = math.log1p(len(terms))
+        second_fused = _runner_up(fused)
+        second_sem = _runner_up(sem_best)
+        candidates: list[_Candidate] = []
+        featured = np.argsort(-fused, kind="stable")[:FEATURED_CANDIDATES].tolist()
+        coverages = self._words.coverages(terms, [int(word_row[i]) for i in featured])
+        for i, (word_cov, query_cov) in zip(featured, coverages, strict=True):
+            row = int(best_row[i])
+            features = {
+                "fused": float(fused[i]),
+                "margin": float(fused[i] - second_fused[i]),
+                "word_cov": word_cov,
+                "query_cov": query_cov,
+                "fuzzy": fuzz.token_set_ratio(folded, self._row_folded[row]) / 100.0,
+                "qlen": qlen,
+            }
+            if semantic:
+                features["semantic"] = float(sem_best[i])
+                features["sem_margin"] = float(sem_best[i] - second_sem[i])
+                features["sem_mean"] = float(sem_mean[i])
+                features["sem_z"] = (float(sem_best[i]) - crowd_mean) / crowd_std
+            cand = _Candidate(slot=int(slots[i]), row=row, features=features)
+            cand.confidence = calibration.confidence(features)
+            candidates.append(cand)
+        confidences = np.array([c.confidence for c in candidates])
+        for cand, rival in zip(candidates, _runner_up(confidences).tolist(), strict=True):
+            cand.features["rival"] = rival
+        return candidates
+
+
+class _Graph:
+    """An HNSW graph (usearch) over row vectors, searched by inner product (= cosine)."""
+
+    def __init__(self, dim: int) -> None:
+        from usearch.index import Index
+
+        self._index = Index(
+            ndim=dim,
+            metric="ip",
+            dtype="i8",
+            connectivity=16,
+            expansion_add=128,
+            expansion_search=GRAPH_EXPANSION,
+        )
+
+    @classmethod
+    def build(cls, rows: np.ndarray, vectors: np.ndarray) -> _Graph | None:
+        """A graph over ``vectors`` keyed by ``rows``; None without usearch (rows get scanned)."""
+        try:
+            graph = cls(vectors.shape[1])
+        except ImportError:
+            return None
+        graph.add(rows, vectors)
+        return graph
+
+    def add(self, rows: np.ndarray, vectors: np.ndarray) -> None:
+        self._index.add(rows.astype(np.uint64), np.ascontiguousarray(vectors, dtype=np.float32))
+
+    def remove(self, row: int) -> None:
+        self._index.remove(row)
+
+    def search(self, qvec: np.ndarray, k: int) -> np.ndarray:
+        found = self._index.search(np.asarray(qvec, dtype=np.float32), k, threads=1)
+        return np.asarray(found.keys, dtype=np.int64)
+
+
+class _Groups:
+    """The rows of several debunks laid end to end, with per-debunk reductions over them (one
+    vectorised pass instead of a loop over debunks). Every debunk has a wording row."""
+
+    def __init__(self, members: list[list[int]]) -> None:
+        lengths = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
+        self.n = len(members)
+        self.rows = np.fromiter(
+            chain.from_iterable(members), dtype=np.int64, count=int(lengths.sum())
+        )
+        self.ids = np.repeat(np.arange(self.n), lengths)
+
+    def any(self, mask: np.ndarray) -> np.ndarray:
+        """Per debunk: whether any of its rows is in `mask`."""
+        return np.bincount(self.ids[mask], minlength=self.n) > 0
+
+    def _sorted(
+        self, values: np.ndarray, mask: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The masked rows ordered by debunk, then value, highest first (ties: row order); with
+        each debunk's count and where its part starts."""
+        position = np.arange(len(values)) if mask is None else np.flatnonzero(mask)
+        ids, vals = self.ids[position], values[position]
+        order = np.lexsort((position, -vals, ids))
+        counts = np.bincount(ids, minlength=self.n)
+        return position[order], vals[order], counts, np.cumsum(counts) - counts
+
+    def support(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """A debunk's score in one channel: its best row, plus a little of its second best
+        (0 for a debunk with no row in `mask`).
+
+        The second wording breaks ties between debunks that share a wording (CLEF has many
+        fact-check articles with the same title) by how well their other wordings fit.
+        """
+        _, ordered, counts, starts = self._sorted(values, mask)
+        if not len(ordered):
+            return np.zeros(self.n)
+        first = ordered[np.minimum(starts, len(ordered) - 1)]
+        second = ordered[np.minimum(starts + 1, len(ordered) - 1)]
+        summed = first + SECOND_WORDING_WEIGHT * second  # in the values' own precision
+        out = np.where(counts >= 2, summed, first).astype(np.float64)
+        out[counts == 0] = 0.0
+        return out
+
+    def best(
+        self, values: np.ndarray, mask: np.ndarray, *, top: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per debunk: the position of its first best row in `mask`, and the mean of its `top`
+        best values there (numpy's mean of the ascending tail, value for value)."""
+        position, ordered, counts, starts = self._sorted(values, mask)
+        if top == 1:
+            return position[starts], ordered[starts]
+        means = ordered[starts].copy()  # a debunk with one row: its value
+        for k in range(2, top + 1):
+            chosen = np.flatnonzero(np.minimum(counts, top) == k)
+            if len(chosen):
+                tail = ordered[starts[chosen][:, None] + np.arange(k - 1, -1, -1)[None, :]]
+                means[chosen] = tail.mean(axis=1)
+        return position[starts], means
+
+
+def _rank_key(cand: _Candidate) -> tuple[float, float, int]:
+    """Retrieval rank: fused score (each passage's best has 1), then confidence, then load order."""
+    return (-round(cand.features["fused"], 6), -cand.confidence, cand.slot)
+
+
+def _runner_up(values: np.ndarray) -> np.ndarray:
+    """For each element, the largest of the other elements (0 when there is none)."""
+    if len(values) < 2:
+        return np.zeros_like(values)
+    order = np.argsort(-values, kind="stable")
+    out = np.full_like(values, values[order[0]])
+    out[order[0]] = values[order[1]]
+    return out
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if len(values) else 0.0
+    return values / top if top > 0 else np.zeros_like(values)

@@ -1,0 +1,330 @@
+"""The review queue: readers' submissions grouped by identical text, the moderators' decisions
+(linked to a debunk, or dismissed as not a claim / true / spam), blocked submitters, and the
+mark of what the moderators' chat has been told about.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer, func, update
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from knowledge.audience.tables import Submission
+from knowledge.debunks.tables import Debunk, utcnow
+from knowledge.moderation import audit, deliveries
+from knowledge.moderation.audit import Actor
+from knowledge.moderation.deliveries import Delivery
+
+DISMISS_REASONS = ("not-a-claim", "true", "spam")
+QUEUE_SCAN = 5000  # pending submissions read to build the groups
+SAMPLE_LENGTH = 200
+ANNOUNCED_MARK = "announced-submission"
+
+
+class SubmissionDecision(SQLModel, table=True):
+    """What the moderators decided about one submission, and whether its answer was delivered."""
+
+    submission_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("submission.id", ondelete="CASCADE"),
+            primary_key=True,
+            autoincrement=False,
+        )
+    )
+    decision: str = Field(max_length=20)  # linked | dismissed
+    slug: str | None = Field(default=None, max_length=80, index=True)
+    reason: str = Field(default="", max_length=20)
+    decided_by: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    decided_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None
+
+
+class BlockedSubmitter(SQLModel, table=True):
+    """A reader (by keyed hash) who may no longer send claims to the queue."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_hash: str = Field(max_length=64, unique=True)
+    sample: str = Field(default="", max_length=SAMPLE_LENGTH)  # the text that got them blocked
+    blocked_by: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    blocked_at: datetime = Field(default_factory=utcnow)
+
+
+class ModerationMark(SQLModel, table=True):
+    """A named counter (e.g. the last submission announced in the moderators' chat)."""
+
+    name: str = Field(primary_key=True, max_length=40)
+    value: int = 0
+
+
+@dataclass(frozen=True)
+class QueueGroup:
+    """Pending submissions with the same text: the oldest first."""
+
+    ids: tuple[int, ...]
+    text: str
+    first_at: datetime
+    last_at: datetime
+    languages: tuple[str, ...] = ()  # most frequent first
+    origins: tuple[tuple[str, str, str], ...] = ()  # (kind, title, url), distinct
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    @property
+    def head(self) -> int:
+        """The oldest submission's id: what buttons name the group by."""
+        return self.ids[0]
+
+
+@dataclass(frozen=True)
+class Announcement:
+    new: int  # submissions since the last announcement
+    pending: int  # all waiting in the queue
+    samples: tuple[str, ...] = field(default=())
+
+
+def queue_key(text: str) -> str:
+    """Texts that differ only in case and spacing are the same submission."""
+    return " ".join(text.casefold().split())
+
+
+def group_submissions(submissions: Sequence[Submission]) -> list[QueueGroup]:
+    """Group by identical text; groups ordered by their oldest submission."""
+    grouped: dict[str, list[Submission]] = {}
+    for sub in sorted(submissions, key=lambda s: (s.created_at, s.id or 0)):
+        grouped.setdefault(queue_key(sub.text), []).append(sub)
+    groups = []
+    for members in grouped.values():
+        langs = Counter(m.lang for m in members if m.lang)
+        origins = dict.fromkeys(
+            (m.origin_kind, m.origin_title, m.origin_url)
+            for m in members
+            if m.origin_kind in ("chat", "channel")
+        )
+        groups.append(
+            QueueGroup(
+                ids=tuple(m.id or 0 for m in members),
+                text=members[0].text,
+                first_at=members[0].created_at,
+                last_at=members[-1].created_at,
+                languages=tuple(lang for lang, _ in langs.most_common()),
+                origins=tuple(origins),
+            )
+        )
+    return groups
+
+
+def pending_groups(session: Session) -> list[QueueGroup]:
+    query = (
+        select(Submission)
+        .where(Submission.status == "new")
+        .order_by(col(Submission.created_at), col(Submission.id))
+        .limit(QUEUE_SCAN)
+    )
+    return group_submissions(list(session.exec(query)))
+
+
+def pending_count(session: Session) -> int:
+    query = select(func.count()).select_from(Submission).where(Submission.status == "new")
+    return int(session.exec(query).one())
+
+
+def group_of(session: Session, *, submission_id: int) -> QueueGroup | None:
+    """The pending group a submission belongs to (None once it has been decided)."""
+    head = session.get(Submission, submission_id)
+    if head is None or head.status != "new":
+        return None
+    return next((g for g in pending_groups(session) if submission_id in g.ids), None)
+
+
+def _decide(
+    session: Session,
+    *,
+    group: QueueGroup,
+    status: str,
+    decision: str,
+    actor: Actor,
+    slug: str | None = None,
+    reason: str = "",
+) -> None:
+    for sub_id in group.ids:
+        sub = session.get(Submission, sub_id)
+        if sub is None:
+            continue
+        sub.status = status
+        session.add(sub)
+        row = session.get(SubmissionDecision, sub_id) or SubmissionDecision(
+            submission_id=sub_id, decision=decision
+        )
+        row.decision, row.slug, row.reason = decision, slug, reason
+        row.decided_by, row.decided_at, row.delivered_at = actor.user_id, utcnow(), None
+        session.add(row)
+
+
+def link_group(session: Session, *, group: QueueGroup, slug: str, actor: Actor) -> None:
+    """The group's submissions are answered by `slug` (delivered once it is published)."""
+    _decide(session, group=group, status="reviewed", decision="linked", actor=actor, slug=slug)
+    audit.record(
+        session, actor=actor, action="link-submissions", slug=slug,
+        after={"submissions": list(group.ids), "text": group.text[:SAMPLE_LENGTH]},
+    )  # fmt: skip
+
+
+def dismiss_group(session: Session, *, group: QueueGroup, reason: str, actor: Actor) -> None:
+    """Not a claim, true, or spam: nothing will be sent, so the contacts are forgotten."""
+    if reason not in DISMISS_REASONS:
+        raise ValueError(f"reason must be one of {', '.join(DISMISS_REASONS)}")
+    _decide(
+        session, group=group, status="dismissed", decision="dismissed", actor=actor, reason=reason
+    )
+    deliveries.forget_contacts(session, submission_ids=group.ids)
+    audit.record(
+        session, actor=actor, action=f"dismiss-{reason}",
+        after={"submissions": list(group.ids), "text": group.text[:SAMPLE_LENGTH]},
+    )  # fmt: skip
+
+
+def pending_deliveries(session: Session, *, slug: str) -> list[Delivery]:
+    """Submitters waiting for the card of `slug`, when it is published: one per chat."""
+    debunk = session.exec(select(Debunk).where(Debunk.slug == slug)).first()
+    if debunk is None or debunk.status != "published":
+        return []
+    decided = session.exec(
+        select(SubmissionDecision).where(
+            SubmissionDecision.slug == slug,
+            SubmissionDecision.decision == "linked",
+            col(SubmissionDecision.delivered_at).is_(None),
+        )
+    )
+    ids = [row.submission_id for row in decided]
+    chats = deliveries.contacts(session, submission_ids=ids)
+    by_chat: dict[int, list[int]] = {}
+    for sub_id, chat_id in chats.items():
+        by_chat.setdefault(chat_id, []).append(sub_id)
+    result = []
+    for chat_id, sub_ids in by_chat.items():
+        sub = session.get(Submission, sub_ids[0])
+        result.append(Delivery(chat_id, sub.lang if sub else "", slug, tuple(sorted(sub_ids))))
+    return result
+
+
+def mark_delivered(session: Session, *, submission_ids: Sequence[int]) -> None:
+    """Delivered (or undeliverable): note it and forget the raw chat ids."""
+    for sub_id in submission_ids:
+        row = session.get(SubmissionDecision, sub_id)
+        if row is not None:
+            row.delivered_at = utcnow()
+            session.add(row)
+    deliveries.forget_contacts(session, submission_ids=submission_ids)
+
+
+def record_contact(session: Session, *, user_hash: str, text: str, chat_id: int) -> bool:
+    """Remember whom to answer for the reader's newest pending submission of `text`."""
+    sub = session.exec(
+        select(Submission)
+        .where(Submission.user_hash == user_hash, Submission.status == "new")
+        .order_by(col(Submission.id).desc())
+        .limit(20)
+    ).all()
+    wanted = queue_key(text)
+    match = next((s for s in sub if queue_key(s.text) == wanted), None)
+    if match is None or match.id is None:
+        return False
+    return deliveries.add_contact(session, submission_id=match.id, chat_id=chat_id)
+
+
+def same_text_ids(session: Session, *, submission_id: int, status: str) -> list[int]:
+    """Submissions with the same text as `submission_id` and the given status (a decided
+    group: e.g. to block whoever sent what was dismissed as spam)."""
+    head = session.get(Submission, submission_id)
+    if head is None:
+        return []
+    wanted = queue_key(head.text)
+    rows = session.exec(select(Submission).where(Submission.status == status).limit(QUEUE_SCAN))
+    return [s.id for s in rows if s.id is not None and queue_key(s.text) == wanted]
+
+
+# ---------------------------------------------------------------- blocks
+
+
+def is_blocked(session: Session, *, user_hash: str) -> bool:
+    query = select(BlockedSubmitter.id).where(BlockedSubmitter.user_hash == user_hash)
+    return session.exec(query).first() is not None
+
+
+def block_submitters(session: Session, *, submission_ids: Sequence[int], actor: Actor) -> int:
+    """Block whoever sent these submissions; returns how many readers were newly blocked."""
+    added = 0
+    for sub_id in submission_ids:
+        sub = session.get(Submission, sub_id)
+        if sub is None or is_blocked(session, user_hash=sub.user_hash):
+            continue
+        session.add(
+            BlockedSubmitter(
+                user_hash=sub.user_hash,
+                sample=sub.text[:SAMPLE_LENGTH],
+                blocked_by=actor.user_id,
+            )
+        )
+        session.flush()
+        added += 1
+    if added:
+        audit.record(
+            session, actor=actor, action="block", after={"submissions": list(submission_ids)}
+        )
+    return added
+
+
+def list_blocks(session: Session, *, limit: int = 20) -> list[BlockedSubmitter]:
+    query = select(BlockedSubmitter).order_by(col(BlockedSubmitter.id).desc()).limit(limit)
+    return list(session.exec(query))
+
+
+def unblock(session: Session, *, block_id: int, actor: Actor) -> BlockedSubmitter | None:
+    row = session.get(BlockedSubmitter, block_id)
+    if row is not None:
+        session.delete(row)
+        audit.record(
+            session, actor=actor, action="unblock", before={"block": block_id, "sample": row.sample}
+        )
+    return row
+
+
+# ---------------------------------------------------------------- announcements
+
+
+def take_announcement(session: Session, *, samples: int = 3) -> Announcement | None:
+    """Submissions not yet announced in the moderators' chat; claims them (compare-and-set, so
+    two workers never announce the same ones). None when there is nothing new."""
+    mark = session.get(ModerationMark, ANNOUNCED_MARK)
+    if mark is None:
+        session.add(ModerationMark(name=ANNOUNCED_MARK, value=0))
+        session.flush()
+        mark = session.get(ModerationMark, ANNOUNCED_MARK)
+        assert mark is not None
+    seen = mark.value
+    fresh = list(
+        session.exec(
+            select(Submission)
+            .where(col(Submission.id) > seen, Submission.status == "new")
+            .order_by(col(Submission.id))
+        )
+    )
+    if not fresh:
+        return None
+    newest = max(s.id or 0 for s in fresh)
+    claimed = session.execute(
+        update(ModerationMark)
+        .where(col(ModerationMark.name) == ANNOUNCED_MARK, col(ModerationMark.value) == seen)
+        .values(value=newest)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    texts = list(dict.fromkeys(s.text for s in fresh))[:samples]
+    return Announcement(len(fresh), pending_count(session), tuple(texts))

@@ -1,0 +1,1 @@
+"""What newsrooms use outside Telegram: API keys for the HTTP API and their request counts."""

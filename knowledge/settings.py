@@ -1,0 +1,178 @@
+"""Tekser's settings: read from the environment and `.env`, every name prefixed `TEKSER_`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from knowledge.matching.decision import Thresholds
+
+DEFAULT_DATABASE_URL = f"sqlite:///{Path.cwd() / 'tekser.db'}"
+
+
+class Settings(BaseSettings):
+    """Every knob Tekser has; built once in `main()` and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TEKSER_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///path.db or postgresql+psycopg://user@host/db",
+    )
+    bot_token: SecretStr | None = Field(default=None, description="Bot token from @BotFather")
+    bot_api_url: str = Field(
+        default="https://api.telegram.org/bot",
+        description="Bot API base URL the token is appended to (self-hosted Bot API servers)",
+    )
+    bot_api_file_url: str = Field(
+        default="https://api.telegram.org/file/bot",
+        description="Bot API base URL for file downloads",
+    )
+    owner_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), description="Comma-separated Telegram user ids of the owners"
+    )
+    secret: SecretStr = Field(
+        default=SecretStr("tekser-development-secret"),
+        description="Key for the HMAC that stores user ids as keyed hashes; set it in production",
+    )
+    moderator_chat_id: int | None = Field(default=None, description="Moderators' group chat id")
+
+    webhook_url: str | None = Field(default=None, description="Public HTTPS URL: webhook mode")
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token"
+    )
+    listen: str = Field(default="0.0.0.0", description="Webhook listen address")
+    port: int = Field(default=8443, ge=1, le=65535, description="Webhook listen port")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Webhook mode: worker processes sharing the port (one per core; more than "
+        "one needs PostgreSQL)",
+    )
+
+    checks_per_minute: int = Field(default=20, ge=1, description="Checks a user may ask per minute")
+    semantic: bool = Field(
+        default=True, description="Use the semantic matcher when the `semantic` extra is installed"
+    )
+    match_threshold: float = Field(
+        default=Thresholds().match, ge=0, le=1, description="Confidence for a `match` reply"
+    )
+    possible_threshold: float = Field(
+        default=Thresholds().possible, ge=0, le=1, description="Confidence for `possible`"
+    )
+    match_top: int = Field(default=3, ge=1, le=10, description="Candidates kept per check")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
+    log_format: Literal["text", "json"] = Field(default="text")
+
+    # --- the Telegram bot (issue 4) ---
+    forward_grace_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=30,
+        description="How long a forward waits for the reader's own words, to answer both at once",
+    )
+    retention_days: int = Field(
+        default=90, ge=1, description="Days the check log, reply links and submissions are kept"
+    )
+    send_rate_per_second: float = Field(
+        default=30.0, gt=0, description="Outgoing messages per second (Telegram allows about 30)"
+    )
+    # 32 keep ~300 sends/s in flight at Telegram's ~0.1 s round trip; more only add connection
+    # pool bookkeeping (matching is serialised anyway)
+    concurrent_updates: int = Field(
+        default=32, ge=1, le=1024, description="Updates the bot works on at the same time"
+    )
+    # matching takes one thread at a time and SQLite one connection: more threads only fight
+    # over the GIL (32 answered ~10% fewer updates a second than 4; 4 also beat 8, semantic too)
+    check_threads: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Threads running checks and database calls (matching takes one at a time)",
+    )
+    # httpcore looks at every idle connection on each request; 8 carry ~80 sends/s at Telegram's
+    # ~0.1 s round trip (PTB's 256 measured no slower here, but keeps far more sockets open)
+    bot_api_connections: int = Field(
+        default=8, ge=1, le=256, description="HTTP connections kept open to the Bot API"
+    )
+
+    # --- production: HTTP API, webhook path, index sync, link expansion (issue 6) ---
+    api_port: int = Field(default=8080, ge=1, le=65535, description="Port of `tekser api`")
+    api_requests_per_minute: int = Field(
+        default=60, ge=1, description="Requests one API key may make per minute"
+    )
+    api_max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="Largest API request body accepted"
+    )
+    webhook_path: str = Field(
+        default="/telegram",
+        pattern=r"^/[A-Za-z0-9._~/-]*$",
+        description="Path Telegram posts updates to (the webhook URL ends with it)",
+    )
+    sync_check_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often a worker compares the base's version with its index (PostgreSQL)",
+    )
+    link_preview: bool = Field(
+        default=True, description="Fetch a linked article to match its text (SSRF-safe)"
+    )
+
+    # --- moderation (issue 5) ---
+    moderator_announce_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="New submissions are announced in the moderators' chat at most this often",
+    )
+    moderator_chat_language: Literal["en", "ru", "kk"] = Field(
+        default="ru", description="Language of the announcements in the moderators' chat"
+    )
+    import_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        le=20 * 1024 * 1024,
+        description="Largest file /import accepts (Telegram bots can download up to 20 MB)",
+    )
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as exc:
+                raise ValueError("must be comma-separated numeric Telegram user ids") from exc
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings from the environment, turning validation errors into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "TEKSER_" + "_".join(str(p) for p in first["loc"][:1]).upper()
+        raise SettingsError(f"Setting {name} is invalid: {first['msg']}") from None
