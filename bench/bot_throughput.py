@@ -14,18 +14,22 @@ Outgoing flood control is lifted for the run (Telegram allows ~30 messages/s; th
 must never be the bottleneck).
 
     .venv/bin/python bench/bot_throughput.py [--messages 2000] [--debunks 10000] [--lexical-only]
-        [--workers 1,2] [--set TEKSER_NAME=VALUE ...]
+        [--workers 1,2] [--set TEKSER_NAME=VALUE ...] [--versus-bare-only] [--data DIR]
+
+At the end, Tekser (polling, lexical) and a bare python-telegram-bot application replying "ok" to
+every text poll the same stand-in one after the other: their updates/s ratio prints (best of two
+bursts each; target >= 0.5).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import signal
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +41,9 @@ for path in (REPO, REPO / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+import datasets as data  # noqa: E402
 from postgres_base import ADMIN_URL, run_database, template_database  # noqa: E402
+from report import print_header  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from bot.bootstrap import open_knowledge  # noqa: E402
@@ -45,9 +51,16 @@ from knowledge.formats.pack import PackDebunk, parse_pack  # noqa: E402
 from knowledge.formats.registry import read_files  # noqa: E402
 from knowledge.settings import Settings  # noqa: E402
 from tests.support.standin import StandIn, TgUser  # noqa: E402
-from tests.support.workers import WEBHOOK_SECRET, child_pids, cpu_seconds, free_port  # noqa: E402
+from tests.support.workers import (  # noqa: E402
+    TEKSER_RUN,
+    WEBHOOK_SECRET,
+    child_pids,
+    cpu_seconds,
+    free_port,
+    standin_env,
+    stop_process,
+)
 
-EUVSDISINFO = REPO.parent / "shared" / "data" / "euvsdisinfo" / "posts.csv"
 CACHE = REPO / "bench" / ".cache"
 PACED_RATE = 30.0
 NEUTRAL = (
@@ -138,12 +151,12 @@ def generated_debunks(n: int) -> list[PackDebunk]:
 
 
 def debunks_for(n: int) -> tuple[str, list[PackDebunk]]:
-    if EUVSDISINFO.exists():
-        debunks = read_files([EUVSDISINFO]).debunks[:n]
+    if data.EUVSDISINFO.exists():
+        debunks = read_files([data.EUVSDISINFO]).debunks[:n]
         if len(debunks) >= n * 0.9:
             return "euvsdisinfo", debunks
     else:
-        print(f"missing EUvsDisinfo cases: {EUVSDISINFO} - using generated claims")
+        print(f"missing EUvsDisinfo cases: {data.EUVSDISINFO} - using generated claims")
     return "generated", generated_debunks(n)
 
 
@@ -252,44 +265,29 @@ def start_bot(
 ) -> subprocess.Popen[bytes]:
     """`python -m bot run`: polling with one worker, webhook mode with TEKSER_WORKERS forked
     workers sharing one port otherwise."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEKSER_")}
-    env.update(
-        PYTHONPATH=str(REPO),
-        TEKSER_DATABASE_URL=database,
-        TEKSER_BOT_TOKEN=standin.token,
-        TEKSER_BOT_API_URL=standin.base_url,
-        TEKSER_BOT_API_FILE_URL=standin.base_file_url,
-        TEKSER_SEMANTIC="true" if semantic else "false",
-        TEKSER_SEND_RATE_PER_SECOND="100000",
-        TEKSER_CHECKS_PER_MINUTE="1000",
-        TEKSER_LINK_PREVIEW="false",
-        TEKSER_LOG_LEVEL="WARNING",
-    )
+    values = {
+        "semantic": "true" if semantic else "false",
+        "send_rate_per_second": "100000",  # Telegram's flood limits are not what is measured
+        "checks_per_minute": "1000",
+        "log_level": "WARNING",
+    }
     if workers > 1:
         port = free_port()
-        env.update(
-            TEKSER_WORKERS=str(workers),
-            TEKSER_LISTEN="127.0.0.1",
-            TEKSER_PORT=str(port),
-            TEKSER_WEBHOOK_URL=f"http://127.0.0.1:{port}/hook",
-            TEKSER_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        values.update(
+            workers=str(workers),
+            listen="127.0.0.1",
+            port=str(port),
+            webhook_url=f"http://127.0.0.1:{port}/hook",
+            webhook_secret=WEBHOOK_SECRET,
         )
+    env = standin_env(database, standin, **values)
     env.update(extra)
-    return subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=REPO, env=env)
+    return subprocess.Popen(TEKSER_RUN, cwd=REPO, env=env)
 
 
 def bot_cpu_seconds(pid: int) -> float:
     """CPU time of the bot: its process and the workers it forked."""
     return sum(cpu_seconds(p) for p in (pid, *child_pids(pid)))
-
-
-def stop_bot(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(10)
 
 
 async def run_mode(
@@ -318,17 +316,106 @@ async def run_mode(
             )
             return load, steady
         finally:
-            stop_bot(process)
+            stop_process(process)
+
+
+def bare_bot(base_url: str, token: str) -> None:
+    """The yardstick: a bare python-telegram-bot application replying "ok" to every text, with
+    PTB's own polling and concurrency (no database, no matching, no flood control)."""
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    async def ok(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_message is not None:
+            await update.effective_message.reply_text("ok")
+
+    app = Application.builder().token(token).base_url(base_url).concurrent_updates(True).build()
+    app.add_handler(MessageHandler(filters.TEXT, ok))
+    app.run_polling(poll_interval=0, timeout=10)
+
+
+async def best_rate(
+    standin: StandIn,
+    process: subprocess.Popen[bytes],
+    titles: list[str],
+    *,
+    count: int,
+    startup: float,
+    first_user: int,
+) -> float | None:
+    """The better updates/s of two bursts of `count` messages (after a warm-up), or None when
+    the bot never answered."""
+    driver = Driver(standin, process.pid)
+    driver.next_user = first_user
+    driver.seen = len(standin.calls)
+    warmup = await burst(driver, messages(titles, 30, seed=1), timeout=startup)
+    if warmup.answered < warmup.sent:
+        print(f"  no answer within {startup:.0f} s (exit code {process.poll()})")
+        return None
+    rates = [
+        (await burst(driver, messages(titles, count, seed=s), timeout=300)).rate for s in (4, 5)
+    ]
+    return max(rates)
+
+
+async def versus_bare(
+    database: str, titles: list[str], *, count: int, startup: float, extra: dict[str, str]
+) -> tuple[float, float] | None:
+    """Tekser (polling, one process, lexical) and the bare PTB application, one after the
+    other against the same stand-in: each one's best burst rate."""
+    with StandIn() as standin:
+        tekser = start_bot(standin, database, semantic=False, workers=1, extra=extra)
+        try:
+            ours = await best_rate(
+                standin, tekser, titles, count=count, startup=startup, first_user=10_000
+            )
+        finally:
+            stop_process(tekser)
+        command = [sys.executable, __file__, "--bare-bot", standin.base_url, standin.token]
+        bare = subprocess.Popen(command, cwd=REPO)
+        try:
+            theirs = await best_rate(
+                standin, bare, titles, count=count, startup=startup, first_user=5_000_000
+            )
+        finally:
+            stop_process(bare)
+    if ours is None or theirs is None:
+        return None
+    return ours, theirs
+
+
+def print_ratio(outcome: tuple[float, float] | None, count: int) -> None:
+    if outcome is None:
+        print("Tekser vs a bare PTB application: no result (a bot did not answer)")
+        return
+    ours, theirs = outcome
+    print(
+        f'Tekser {ours:.0f} updates/s vs a bare PTB application replying "ok" {theirs:.0f}/s '
+        f"(best of two bursts of {count} each, same stand-in): ratio {ours / theirs:.2f} "
+        "(target >= 0.5)"
+    )
+
+
+@contextmanager
+def sqlite_copy(path: Path) -> Iterator[str]:
+    """A throw-away copy of the cached base: every stand-in numbers its updates from 1, and a
+    bot that had recorded those ids as handled (bot/redelivery.py) would skip them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / path.name
+        shutil.copyfile(path, copy)
+        yield f"sqlite:///{copy}"
 
 
 @contextmanager
 def base_for(
     workers: int, source: str, n: int, sqlite_path: Path, *, vectors: bool
 ) -> Iterator[str | None]:
-    """The database URL a set-up runs on: the cached SQLite file for one process, a fresh copy
-    of the PostgreSQL template for several (None, with a line, when PostgreSQL is away)."""
+    """The database URL a set-up runs on: a copy of the cached SQLite file for one process, a
+    fresh copy of the PostgreSQL template for several (None, with a line, when PostgreSQL is
+    away)."""
     if workers == 1:
-        yield f"sqlite:///{sqlite_path}"
+        with sqlite_copy(sqlite_path) as url:
+            yield url
         return
     try:
         template = template_database(source, debunks_for(n)[1], vectors=vectors)
@@ -375,15 +462,35 @@ def main() -> int:
         help="a setting for the bot (repeatable), e.g. TEKSER_CONCURRENT_UPDATES=16",
     )
     parser.add_argument(
+        "--versus-bare-only",
+        action="store_true",
+        help="only compare Tekser with a bare PTB application (the updates/s ratio)",
+    )
+    parser.add_argument("--bare-bot", nargs=2, metavar=("URL", "TOKEN"), help=argparse.SUPPRESS)
+    parser.add_argument(
         "--workers",
         default="1,2",
         help="set-ups to run: 1 = polling, one process, SQLite; N > 1 = webhook mode with N "
         "worker processes (TEKSER_WORKERS) on PostgreSQL (default: 1,2)",
     )
+    data.add_data_option(parser)
     args = parser.parse_args()
+    data.use_data(args.data)
+    if args.bare_bot:
+        bare_bot(*args.bare_bot)
+        return 0
     extra = dict(item.split("=", 1) for item in args.set)
     probe_before = cpu_probe()
     source, sqlite_path, titles = prepare_base(args.debunks)
+    if args.versus_bare_only:
+        with sqlite_copy(sqlite_path) as database:
+            compared = asyncio.run(
+                versus_bare(
+                    database, titles, count=args.messages, startup=args.startup, extra=extra
+                )
+            )
+        print_ratio(compared, args.messages)
+        return 0
     modes = [False]
     if not args.lexical_only:
         if semantic_installed():
@@ -417,8 +524,7 @@ def main() -> int:
         f"{'mode':<24} {'debunks':>7} {'burst':>6} {'updates/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
         f" {'answered':>8} {'CPU ms':>6} | {'paced/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
     )
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for name, load, steady in rows:
         print(
             f"{name:<24} {len(titles):>7} {load.sent:>6} {load.rate:>9.1f} "
@@ -430,6 +536,11 @@ def main() -> int:
     print("(TEKSER_WORKERS=N), PostgreSQL; the stand-in and this script share the 2 cores")
     print("CPU ms: the bot's CPU time per update in the burst (all its processes and threads)")
     print("targets: >= 200 updates/s lexical-only, >= 80 with the semantic extra (2 cores)")
+    with sqlite_copy(sqlite_path) as database:
+        compared = asyncio.run(
+            versus_bare(database, titles, count=args.messages, startup=args.startup, extra=extra)
+        )
+    print_ratio(compared, args.messages)
     after = cpu_probe()
     print(f"CPU probe (lower: a faster machine): {probe_before:.3f} s before, {after:.3f} s after")
     return 0

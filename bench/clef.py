@@ -21,6 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets as data
+from report import print_header
 
 from knowledge.matching.matcher import Matcher
 
@@ -95,7 +96,9 @@ def main() -> int:
         default=None,
         help="embed the first N tokens of a tweet (default: the matcher's QUERY_TOKENS)",
     )
+    data.add_data_option(parser)
     args = parser.parse_args()
+    data.use_data(args.data)
     if not data.require(data.CLEF / "verified_claims.docs.tsv", "CLEF-2020 claims"):
         return 1
     claims = data.clef_claims()
@@ -144,8 +147,7 @@ def main() -> int:
         f"{'method':<34}{'train MAP@5':>12}{'P@1':>7}{'dev MAP@5':>11}{'P@1':>7}"
         f"{'ms/query':>10}{'build s':>9}"
     )
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for name, rank, built in rows:
         assert rank is not None
         train = evaluate(rank, splits["train"])

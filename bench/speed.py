@@ -263,7 +263,9 @@ def main() -> int:
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "SIZE"), help=argparse.SUPPRESS)
     parser.add_argument("--startup", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--cli-startup", type=int, help=argparse.SUPPRESS)
+    data.add_data_option(parser)
     args = parser.parse_args()
+    data.use_data(args.data)
     if args.one:
         print(json.dumps(measure(args.one[0], int(args.one[1]), args.queries)))
         return 0

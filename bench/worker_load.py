@@ -33,63 +33,16 @@ for path in (REPO, REPO / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from bot_throughput import debunks_for, messages  # noqa: E402
+import datasets as data  # noqa: E402
+from bot_throughput import Driver, burst, debunks_for, messages, paced  # noqa: E402
 from postgres_base import ADMIN_URL, run_database, template_database  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from tests.support.balancer import Balancer  # noqa: E402
-from tests.support.standin import StandIn, TgUser  # noqa: E402
-from tests.support.workers import WEBHOOK_SECRET, Worker, free_port, tekser_env  # noqa: E402
+from tests.support.standin import StandIn  # noqa: E402
+from tests.support.workers import WEBHOOK_SECRET, Worker, free_port, standin_env  # noqa: E402
 
 WORKERS = 2
-
-
-class Run:
-    """Pushes messages from distinct readers and times each until the bot's reply."""
-
-    def __init__(self, standin: StandIn) -> None:
-        self.standin = standin
-        self.next_user = 100_000
-        self.pushed: dict[int, float] = {}  # chat -> when pushed
-        self.answered: dict[int, float] = {}  # chat -> first reply
-        self._seen = 0
-
-    def push(self, text_: str) -> int:
-        self.next_user += 1
-        self.standin.push_text(TgUser(self.next_user, "Reader", "ru"), text_)
-        self.pushed[self.next_user] = time.monotonic()
-        return self.next_user
-
-    def scan(self) -> None:
-        calls = self.standin.calls
-        end = len(calls)
-        for call in calls[self._seen : end]:
-            if call.method == "sendMessage" and call.ok and call.chat_id is not None:
-                self.answered.setdefault(call.chat_id, call.at)
-        self._seen = end
-
-    async def offer(self, texts: list[str], rate: float | None, timeout: float) -> Outcome:
-        """Push `texts` at `rate` per second (None: all at once); wait for every answer."""
-        first = time.monotonic()
-        chats = []
-        for i, message in enumerate(texts):
-            if rate is not None:
-                delay = first + i / rate - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            chats.append(self.push(message))
-            if i % 200 == 0:
-                self.scan()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.scan()
-            if all(c in self.answered for c in chats):
-                break
-            await asyncio.sleep(0.02)
-        done = [c for c in chats if c in self.answered]
-        last = max((self.answered[c] for c in done), default=first)
-        latencies = sorted(self.answered[c] - self.pushed[c] for c in done)
-        return Outcome(len(chats), len(done), last - first, latencies)
 
 
 async def sample_memory(
@@ -102,30 +55,12 @@ async def sample_memory(
         samples.append((time.monotonic() - started, [w.rss_mb() for w in workers]))
 
 
-class Outcome:
-    def __init__(self, sent: int, answered: int, seconds: float, latencies: list[float]) -> None:
-        self.sent, self.answered, self.seconds, self.latencies = sent, answered, seconds, latencies
-
-    @property
-    def rate(self) -> float:
-        return self.answered / self.seconds if self.seconds > 0 else 0.0
-
-    def ms(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        return (
-            self.latencies[min(len(self.latencies) - 1, int(p / 100 * len(self.latencies)))] * 1e3
-        )
-
-
 async def measure(args: argparse.Namespace, url: str, titles: list[str], tmp: Path) -> int:
     ports = [free_port() for _ in range(WORKERS)]
     with StandIn() as standin, Balancer([f"http://127.0.0.1:{p}" for p in ports]) as balancer:
-        env = tekser_env(
+        env = standin_env(
             url,
-            bot_token=standin.token,
-            bot_api_url=standin.base_url,
-            bot_api_file_url=standin.base_file_url,
+            standin,
             webhook_url=balancer.url("/hook"),
             webhook_secret=WEBHOOK_SECRET,
             semantic="true" if args.semantic else "false",
@@ -145,9 +80,9 @@ async def measure(args: argparse.Namespace, url: str, titles: list[str], tmp: Pa
             for worker in workers:
                 worker.wait_ready(timeout=args.startup)
             print(f"  {WORKERS} workers ready after {time.monotonic() - started:.1f} s")
-            run = Run(standin)
-            warm = await run.offer(messages(titles, 200, seed=1), None, timeout=120)
-            probe = await run.offer(messages(titles, args.probe, seed=2), None, timeout=300)
+            driver = Driver(standin)
+            warm = await burst(driver, messages(titles, 200, seed=1), timeout=120)
+            probe = await burst(driver, messages(titles, args.probe, seed=2), timeout=300)
             rss_start = [w.rss_mb() for w in workers]
             rate = probe.rate * args.load_share
             print(
@@ -156,7 +91,7 @@ async def measure(args: argparse.Namespace, url: str, titles: list[str], tmp: Pa
                 f"offering {args.updates} at {rate:.0f}/s"
             )
             sampling = asyncio.create_task(sample_memory(workers, samples))
-            load = await run.offer(messages(titles, args.updates, seed=3), rate, timeout=300)
+            load = await paced(driver, messages(titles, args.updates, seed=3), rate, timeout=300)
             sampling.cancel()
             rss_end = [w.rss_mb() for w in workers]
             worker_errors = sum(w.metric("tekser_errors_total") for w in workers)
@@ -179,7 +114,7 @@ async def measure(args: argparse.Namespace, url: str, titles: list[str], tmp: Pa
     print("-" * len(header))
     print(
         f"{'semantic' if args.semantic else 'lexical':<10} {load.sent:>7} {load.rate:>6.0f} "
-        f"{load.ms(50):>7.0f} {load.ms(99):>7.0f} {errors:>6} {probe.rate:>11.0f} "
+        f"{load.percentile(50):>7.0f} {load.percentile(99):>7.0f} {errors:>6} {probe.rate:>11.0f} "
         f"{' + '.join(f'{m:.0f}' for m in rss_start):>14} "
         f"{' + '.join(f'{m:.0f}' for m in rss_end):>12} {growth:>7.1%}"
     )
@@ -206,7 +141,9 @@ def main() -> int:
     )
     parser.add_argument("--semantic", action="store_true", help="with the semantic extra")
     parser.add_argument("--startup", type=float, default=1800, help="seconds allowed to start")
+    data.add_data_option(parser)
     args = parser.parse_args()
+    data.use_data(args.data)
     source, debunks = debunks_for(args.debunks)
     try:
         template = template_database(source, debunks, vectors=args.semantic)

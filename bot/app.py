@@ -5,58 +5,66 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommandScopeAllGroupChats
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseHandler,
     CallbackContext,
     ContextTypes,
 )
 
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.persistence import WorkerPersistence
+from bot.redelivery import HandledUpdates, bot_id
+from bot.retrying import RetryingApplication, SendAwareRateLimiter
+from bot.services import compose_services
 from handlers import errors
 from handlers.context import Services, TekserContext, install
 from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 from handlers.moderation import assembly as moderation
-from handlers.public import buttons, checks, commands, fallback, groups, inline
-from handlers.public import views as render
-from handlers.public.limits import CheckLimiter
-from knowledge.audience.held_forwards import ForwardHolds
-from knowledge.audience.service import Audience
-from knowledge.db import shared_state
-from knowledge.debunks.checking import CardCache
+from handlers.public import buttons, checks, commands, digest, fallback, groups, inline, photos
+from handlers.public.command_views import bot_commands
+from knowledge.db.expiry import purge_expired as purge_shared_state
 from knowledge.debunks.knowledge_base import KnowledgeBase
-from knowledge.links.preview import DatabasePreviewCache, LinkExpander
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
 
 TekserApplication = Application[Any, TekserContext, Any, Any, Any, Any]
+Handlers = Sequence[BaseHandler[Any, Any, Any]] | dict[int, Sequence[BaseHandler[Any, Any, Any]]]
 
-# Every handler lives in group 0, where the first handler whose filters accept an update takes it;
-# so the order below is the order of precedence.
-HANDLER_MODULES = (
-    commands,  # /start /help /about /privacy /language and the language buttons: commands first,
-    #            so "/help" is never read as a claim
-    groups,  # /settings (group admins)
-    moderation,  # moderators' commands and conversations (/add, /edit, /queue, ...): before
-    #              `checks`, so a moderator's conversation input wins over public checks; its
-    #              HANDLERS also hold group -1/1 handlers around "send to fact-checkers"
-    checks,  # /check, private texts, captions, forwards and edits, mentions, automatic checks
-    buttons,  # 👍/👎, "did you mean" candidates, "send to fact-checkers"
-    inline,  # inline queries and chosen inline results
-    fallback,  # last: a hint for whatever else arrives in a private chat; the rest is ignored
-)
 GROUP_MAX_RATE = 20  # Telegram: about 20 messages a minute in one group
 PURGE_EVERY = timedelta(days=1)
 POOL_TIMEOUT_SECONDS = 10.0  # a send waits this long for a free connection (PTB's default: 1)
 FORWARD_SWEEP_EVERY = timedelta(seconds=2)
+
+
+def feature_handlers() -> list[Handlers]:
+    """Each feature's handlers, in order of precedence: within a handler group the first handler
+    whose filters accept an update takes it. A list goes to group 0; the moderators' mapping
+    also holds a handler before the public ones (group -1) and one after them (group 1)."""
+    return [
+        commands.HANDLERS,  # /start /help /about /privacy /language and the language buttons:
+        #                     commands first, so "/help" is never read as a claim
+        groups.HANDLERS,  # /settings (group admins)
+        digest.HANDLERS,  # /digest daily|weekly|off (channel admins), before channel checks
+        moderation.build_handlers(),  # moderators' commands and conversations (/add, /edit,
+        #   /queue, ...): before `checks`, so a moderator's conversation input wins over public
+        #   checks; groups -1/1 hold the steps around "send to fact-checkers"
+        photos.HANDLERS,  # pictures in groups, /check or a mention replying to one: before
+        #                   `checks`, which would check a caption alone (private pictures go
+        #                   through `checks`, held like forwards, then to `photos.respond`)
+        checks.HANDLERS,  # /check, private texts, captions, forwards and edits, mentions, groups
+        buttons.HANDLERS,  # 👍/👎, "did you mean" candidates, "send to fact-checkers"
+        inline.HANDLERS,  # inline queries and chosen inline results
+        fallback.HANDLERS,  # last: a hint for whatever else arrives in a private chat
+    ]
 
 
 def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplication:
@@ -64,16 +72,18 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
     if settings.bot_token is None:
         raise ValueError("TEKSER_BOT_TOKEN is not set")
     secret = settings.secret.get_secret_value()
+    token = settings.bot_token.get_secret_value()
     # moderators' conversations survive restarts and continue on any worker (bot/persistence.py)
     persistence = WorkerPersistence(kb.engine, secret=secret)
     application = (
         ApplicationBuilder()
-        .token(settings.bot_token.get_secret_value())
+        .token(token)
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=TekserContext))
+        .application_class(RetryingApplication)  # again once after a lost database connection
         .rate_limiter(
-            AIORateLimiter(
+            SendAwareRateLimiter(
                 overall_max_rate=settings.send_rate_per_second,
                 overall_time_period=1,
                 group_max_rate=GROUP_MAX_RATE,
@@ -81,23 +91,29 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
                 max_retries=2,
             )
         )
-        .concurrent_updates(ChatOrderedUpdateProcessor(settings.concurrent_updates))
+        .concurrent_updates(
+            # an update Telegram delivers again (after a crash, to another worker) is skipped
+            ChatOrderedUpdateProcessor(
+                settings.concurrent_updates, handled=HandledUpdates(kb.engine, bot_id(token))
+            )
+        )
         .connection_pool_size(settings.bot_api_connections)
         .pool_timeout(POOL_TIMEOUT_SECONDS)
+        .connect_timeout(settings.bot_api_timeout_seconds)
+        .read_timeout(settings.bot_api_timeout_seconds)
+        .write_timeout(settings.bot_api_timeout_seconds)
+        .get_updates_connect_timeout(settings.bot_api_timeout_seconds)
+        .get_updates_read_timeout(settings.bot_api_timeout_seconds)
         .post_init(on_startup)
+        .post_shutdown(on_shutdown)
         .persistence(persistence)
         .build()
     )
-    audience = Audience(kb.engine, secret=secret)
-    # shared by every worker through the database: the per-reader quota and the link cache
-    limiter = CheckLimiter(kb.engine, per_minute=settings.checks_per_minute, key=audience.key)
-    links = LinkExpander(cache=DatabasePreviewCache(kb.engine)) if settings.link_preview else None
-    holds = ForwardHolds(kb.engine)  # so the reader's words may reach any worker
-    cards = CardCache.primed(kb)  # every published card, read once at start-up
-    services = Services(settings, kb, audience, limiter, cards, holds, links=links)
+    services = compose_services(settings, kb)
+    services.cards.prime()  # every published card, read once at start-up
     install(application, services)
-    for module in HANDLER_MODULES:
-        application.add_handlers(module.HANDLERS)
+    for handlers in feature_handlers():
+        application.add_handlers(handlers)
     # Around all of the above (groups -100 and 100): before any handler looks at an update, load
     # the sender's language, the chat's settings and the moderator's conversation step from the
     # database (another worker may have changed them); afterwards write a new step at once.
@@ -106,10 +122,20 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
     return application
 
 
+async def on_shutdown(application: TekserApplication) -> None:
+    """Stop the processes reading pictures."""
+    pictures = application.bot_data["services"].pictures
+    if pictures is not None:
+        await asyncio.to_thread(pictures.close)
+
+
 async def on_startup(application: TekserApplication) -> None:
     """Size the worker threads, register the command menus per language and schedule the daily
     clean-up."""
-    workers = application.bot_data["services"].settings.check_threads
+    settings = application.bot_data["services"].settings
+    workers = settings.check_threads
+    if settings.log_level != "DEBUG":  # APScheduler logs two lines at every run of every job
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tekser-check")
     )
@@ -117,9 +143,9 @@ async def on_startup(application: TekserApplication) -> None:
     groups_scope = BotCommandScopeAllGroupChats()
     for lang in (*LANGUAGES, None):
         tr = translator(lang or DEFAULT_LANGUAGE)
-        await bot.set_my_commands(render.bot_commands(tr), language_code=lang)
+        await bot.set_my_commands(bot_commands(tr), language_code=lang)
         await bot.set_my_commands(
-            render.bot_commands(tr, group=True), scope=groups_scope, language_code=lang
+            bot_commands(tr, group=True), scope=groups_scope, language_code=lang
         )
     if application.job_queue is not None:
         application.job_queue.run_repeating(
@@ -127,6 +153,11 @@ async def on_startup(application: TekserApplication) -> None:
         )
         application.job_queue.run_repeating(  # forwards whose worker died in their grace period
             checks.release_overdue_forwards, interval=FORWARD_SWEEP_EVERY, name="forwards"
+        )
+        application.job_queue.run_repeating(  # channel digests that are due (any worker)
+            digest.post_due_digests,
+            interval=application.bot_data["services"].settings.digest_check_seconds,
+            name="digests",
         )
 
 
@@ -136,5 +167,5 @@ async def purge_expired(context: CallbackContext[Any, Any, Any, Any]) -> None:
     days = services.settings.retention_days
     removed = await asyncio.to_thread(services.audience.purge, days=days)
     log.info("retention: removed %d rows older than %d days", removed, days)
-    expired = await asyncio.to_thread(shared_state.purge_expired, services.kb.engine)
+    expired = await asyncio.to_thread(purge_shared_state, services.kb.engine)
     log.info("shared state: removed %d expired quotas, link previews and conversations", expired)

@@ -6,38 +6,61 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logging_setup import configure_logging
-from knowledge.debunks.cards import pick_language
+from knowledge.debunks.checking import check_payload
 from knowledge.debunks.knowledge_base import KnowledgeBase, seed_pack
-from knowledge.formats.registry import FORMATS, ExchangeError, read_files, render_export
+from knowledge.formats.registry import FORMATS, ExchangeError, read_file, read_files
+from knowledge.matching.languages import text_language
 from knowledge.matching.matcher import MatchResult
-from knowledge.settings import Settings, SettingsError, load_settings
+from knowledge.moderation.audit import SHELL
+from knowledge.settings import Settings, SettingsError, load_settings, weak_secret
+
+if TYPE_CHECKING:
+    from handlers.context import Services
 
 log = logging.getLogger("tekser")
+SECRET_BYTES = 48  # `tekser secret`: 64 URL-safe characters, fit for the webhook secret too
 
 
 class CommandError(Exception):
     """A command cannot do what was asked; the message is one line for the user."""
 
 
+def _version() -> str:
+    try:
+        return metadata.version("tekser")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tekser", description="Tekser: a Telegram fact-check assistant."
     )
+    parser.add_argument("--version", action="version", version=f"tekser {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="match a claim against the base")
     check.add_argument("text", nargs="?", help="the claim; without it, one query per stdin line")
     check.add_argument("--json", action="store_true", help="one JSON object per query")
     check.add_argument("--top", type=int, default=3, help="candidates to list (default 3)")
-    check.add_argument("--lang", default="en", help="language of the readable card (en, ru, kk)")
+    check.add_argument(
+        "--lang", choices=("en", "ru", "kk"), help="language (default: the query's; --json: en)"
+    )
+    check.add_argument(
+        "--image", nargs="+", type=Path, metavar="PATH",
+        help="check pictures (screenshots, memes, photos) instead: one answer per picture",
+    )  # fmt: skip
 
     imp = commands.add_parser("import", help="import debunk packs, ClaimReview or EUvsDisinfo CSV")
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
@@ -46,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         "--skip-invalid", action="store_true", help="import the valid entries, list the rest"
     )
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="update debunks even where the file lacks claim wordings the base holds",
+    )
 
     exp = commands.add_parser("export", help="export the base")
     exp.add_argument("--format", choices=("pack", "claimreview"), default="pack")
@@ -56,8 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply schema migrations")
     commands.add_parser("run", help="start the Telegram bot")
+    commands.add_parser("secret", help="print a fresh random secret (TEKSER_SECRET and the like)")
 
-    # --- production (issue 6): newsroom API keys and the HTTP API on its own ---
+    # --- production: newsroom API keys and the HTTP API on its own ---
     apikey = commands.add_parser("apikey", help="manage newsroom API keys")
     apikey_commands = apikey.add_subparsers(dest="apikey_command", required=True, metavar="ACTION")
     create_key = apikey_commands.add_parser("create", help="create a key (shown once)")
@@ -65,10 +94,22 @@ def _parser() -> argparse.ArgumentParser:
     apikey_commands.add_parser("list", help="list keys (names and dates, never the keys)")
     revoke_key = apikey_commands.add_parser("revoke", help="revoke a key at once")
     revoke_key.add_argument("name")
-    api = commands.add_parser("api", help="serve the newsroom HTTP API alone")
+    api = commands.add_parser(
+        "web", aliases=["api"], help="serve the public site and the newsroom HTTP API"
+    )
     api.add_argument("--port", type=int, help="port (default TEKSER_API_PORT, 8080)")
 
-    # --- moderation (issue 5): roles from the shell ---
+    # --- pictures attached to debunks ---
+    image = commands.add_parser("image", help="pictures a debunked claim travels with")
+    image_commands = image.add_subparsers(dest="image_command", required=True, metavar="ACTION")
+    add_image = image_commands.add_parser("add", help="attach a picture: copies of it will match")
+    add_image.add_argument("slug")
+    add_image.add_argument("path", type=Path, metavar="PATH")
+    add_image.add_argument("--name", default="", help="how answers name it (default: file name)")
+    list_images = image_commands.add_parser("list", help="a debunk's attached pictures")
+    list_images.add_argument("slug")
+
+    # --- moderation: roles from the shell ---
     moderator = commands.add_parser("moderator", help="manage moderators (admins and editors)")
     moderator_commands = moderator.add_subparsers(
         dest="moderator_command", required=True, metavar="ACTION"
@@ -89,6 +130,19 @@ def _open_base(settings: Settings, *, load: bool = False) -> KnowledgeBase:
     return open_knowledge(settings, load=load)
 
 
+@contextmanager
+def _services(settings: Settings) -> Iterator[Services]:
+    """The bot's own services on the configured database (closed afterwards): the command line
+    is the owners' console, `knowledge.moderation.audit.SHELL`, with an owner's rights."""
+    from bot.services import compose_services
+
+    kb = _open_base(settings)
+    try:
+        yield compose_services(settings, kb)
+    finally:
+        kb.close()
+
+
 def _queries(text: str | None, stream: TextIO) -> Iterator[str]:
     if text is not None:
         yield text
@@ -98,22 +152,7 @@ def _queries(text: str | None, stream: TextIO) -> Iterator[str]:
 
 
 def _as_json(result: MatchResult, kb: KnowledgeBase, lang: str) -> str:
-    matches = []
-    for match in result.matches:
-        entry = kb.matcher.entry(match.slug)
-        titles = entry.titles if entry is not None else {}
-        matches.append(
-            {
-                "slug": match.slug,
-                "score": round(match.score, 4),
-                "verdict": entry.verdict if entry is not None else None,
-                "decision": match.decision,
-                "title": pick_language(titles, lang),
-                "matched": match.matched,
-            }
-        )
-    payload = {"query": result.query, "verdict": result.verdict, "matches": matches}
-    return json.dumps(payload, ensure_ascii=False)
+    return json.dumps(check_payload(result, kb, lang), ensure_ascii=False)
 
 
 def _as_card(result: MatchResult, kb: KnowledgeBase, lang: str) -> str:
@@ -133,13 +172,117 @@ def _as_card(result: MatchResult, kb: KnowledgeBase, lang: str) -> str:
     return "\n".join(lines)
 
 
+def _seed_if_empty(kb: KnowledgeBase) -> None:
+    """A first `tekser check` or `tekser image add` works as after a first `tekser run`."""
+    if seeded := kb.seed_if_empty():
+        print(f"The base was empty: imported the bundled seed pack ({seeded} debunks).",
+              file=sys.stderr)  # fmt: skip
+
+
+def _checking_base(settings: Settings) -> KnowledgeBase:
+    kb = _open_base(settings)
+    _seed_if_empty(kb)
+    kb.reload()
+    return kb
+
+
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     if args.top < 1 or args.top > 50:
         raise CommandError("--top takes a number from 1 to 50")
-    kb = _open_base(settings, load=True)
+    if args.image:
+        return _check_pictures(args, settings)
+    kb = _checking_base(settings)
     render = _as_json if args.json else _as_card
     for query in _queries(args.text, sys.stdin):
-        print(render(kb.check(query, top=args.top), kb, args.lang), flush=args.text is None)
+        # the card in the query's language; JSON in English unless asked, as the HTTP API answers
+        lang = args.lang or ("en" if args.json else text_language(query) or "en")
+        print(render(kb.check(query, top=args.top), kb, lang), flush=args.text is None)
+    return 0
+
+
+def _picture_bytes(path: Path, settings: Settings) -> bytes:
+    limit = settings.picture_max_bytes
+    return read_file(path, limit=limit, limit_name="TEKSER_PICTURE_MAX_BYTES", kind="a picture")
+
+
+def _picture_card(payload: dict[str, Any]) -> str:
+    lines = [f"Picture: {payload['query']}", f"Text read: {payload['text'] or '(none)'}"]
+    lines.append(f"Verdict: {payload['verdict']}")
+    picture = payload.get("picture")
+    if picture:
+        lines.append(f"A copy of {picture['name'] or 'a picture'} attached to {picture['slug']}")
+    for rank, match in enumerate(payload["matches"], start=1):
+        lines.append(f"  {rank}. {match['slug']}  score={match['score']:.3f}  {match['decision']}")
+    return "\n".join(lines)
+
+
+def _check_pictures(args: argparse.Namespace, settings: Settings) -> int:
+    """`tekser check --image PATH...`: one answer per picture; a picture that cannot be read
+    gets one line on stderr (and exit status 1), the others are still checked."""
+    from knowledge.images.checking import picture_payload
+    from knowledge.images.index import PictureIndex
+    from knowledge.images.ocr import OcrUnavailable
+    from knowledge.images.reading import UndecodablePicture, load_reader, read_picture
+
+    try:
+        load_reader(settings.ocr_languages)
+    except OcrUnavailable as exc:
+        raise CommandError(str(exc)) from None
+    kb = _checking_base(settings)
+    index = PictureIndex(kb.engine)
+    failed = 0
+    for path in args.image:
+        try:
+            reading = read_picture(_picture_bytes(path, settings), languages=settings.ocr_languages)
+        except (CommandError, UndecodablePicture) as exc:
+            reason = exc if isinstance(exc, CommandError) else f"{path}: not a picture I can read"
+            print(f"tekser: {reason}", file=sys.stderr)
+            failed += 1
+            continue
+        lang = args.lang or text_language(reading.text) or "en"
+        payload = picture_payload(kb, index, reading, query=str(path), top=args.top, lang=lang)
+        text = json.dumps(payload, ensure_ascii=False) if args.json else _picture_card(payload)
+        print(text, flush=True)
+    return 1 if failed else 0
+
+
+def cmd_image(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.images.hashing import DEFAULT_KIND
+    from knowledge.images.index import PictureIndex
+    from knowledge.images.reading import UndecodablePicture, picture_hashes
+    from knowledge.moderation import editing
+
+    if args.image_command == "add":
+        try:
+            hashes = picture_hashes(_picture_bytes(args.path, settings))
+        except UndecodablePicture:
+            raise CommandError(f"{args.path}: not a picture I can read") from None
+        with _services(settings) as services:
+            _seed_if_empty(services.kb)
+            try:
+                change = services.moderation.debunks.change(
+                    editing.add_picture, actor=SHELL, slug=args.slug.lower(), kind=DEFAULT_KIND,
+                    hashes=hashes, name=args.name or args.path.name,
+                )  # fmt: skip
+            except editing.EditError as exc:
+                if exc.code == "duplicate":
+                    raise CommandError(f"this picture is attached to {args.slug} already") from None
+                if exc.code == "not-found":
+                    raise CommandError(f"no debunk {args.slug!r}") from None
+                raise CommandError(f"cannot attach the picture: {exc.code}") from None
+        print(f"Attached {args.path.name} to {change.slug}: copies of it now match.")
+        return 0
+    kb = _open_base(settings)
+    try:
+        if kb.card(args.slug.lower()) is None:
+            raise CommandError(f"no debunk {args.slug!r}")
+        pictures = PictureIndex(kb.engine).pictures_of(args.slug.lower())
+    finally:
+        kb.close()
+    if not pictures:
+        print(f"No pictures attached to {args.slug} yet: `tekser image add {args.slug} PATH`.")
+    for name, value in pictures:
+        print(f"{name}\t{value}")
     return 0
 
 
@@ -154,12 +297,25 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    kb = _open_base(settings)
-    summary = kb.import_entries(result.debunks, dry_run=args.dry_run)
+    with _services(settings) as services:
+        exchange = services.moderation.exchange
+        debunks = result.debunks
+        kept = {} if args.replace else exchange.plan_import(debunks).dropping
+        for slug, (dropped, stored) in kept.items():  # a richer debunk is not made poorer
+            print(
+                f"{slug}: kept as it is: the file lacks {dropped} of its {stored} claim "
+                "wordings (pass --replace to replace them)",
+                file=sys.stderr,
+            )
+        debunks = [entry for entry in debunks if entry.slug not in kept]
+        if args.dry_run:
+            summary = exchange.plan_import(debunks)
+        else:
+            summary = exchange.apply_import(SHELL, debunks)
     verb = "Would import" if args.dry_run else "Imported"
     print(
         f"{verb}: {len(summary.created)} created, {len(summary.updated)} updated, "
-        f"{len(summary.unchanged)} unchanged, {len(result.rejected)} rejected."
+        f"{len(summary.unchanged)} unchanged, {len(kept)} kept, {len(result.rejected)} rejected."
     )
     if not summary.changed and not args.dry_run:
         print("Nothing changed: the base already holds these debunks.")
@@ -167,8 +323,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    kb = _open_base(settings)
-    text = render_export(kb.export_entries(), fmt=args.format)
+    with _services(settings) as services:
+        text, count = services.moderation.exchange.export(args.format)
     if args.output is None:
         sys.stdout.write(text)
         return 0
@@ -176,7 +332,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         args.output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CommandError(f"{args.output}: cannot write ({exc.strerror})") from None
-    print(f"Exported {len(json.loads(text).get('debunks', []) or [])} debunks to {args.output}")
+    print(f"Exported {count} debunks to {args.output}")
     return 0
 
 
@@ -211,29 +367,27 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-# --- production (issue 6) ---
+# --- production ---
 
 
 def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.newsroom import api_keys
+    from knowledge.newsroom.api_keys import ApiKeyError
 
-    kb = _open_base(settings)
     try:
-        with kb.session() as session:
+        with _services(settings) as services:
+            keys = services.api_keys
             if args.apikey_command == "create":
-                row, key = api_keys.create_api_key(session, name=args.name)
-                session.commit()
+                row, key = keys.create(SHELL, name=args.name)
                 print(
                     f"API key {row.name!r} created. Copy it now: it is shown only this once.",
                     file=sys.stderr,
                 )
                 print(key)
             elif args.apikey_command == "revoke":
-                api_keys.revoke_api_key(session, name=args.name)
-                session.commit()
+                keys.revoke(SHELL, name=args.name)
                 print(f"API key {args.name!r} revoked: requests with it are refused from now on.")
             else:
-                rows = api_keys.list_api_keys(session)
+                rows = keys.all_keys()
                 if not rows:
                     print("No API keys yet: create one with `tekser apikey create NAME`.")
                 for row in rows:
@@ -241,24 +395,30 @@ def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
                         f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
                     )
                     print(f"{row.name}\tcreated {row.created_at:%Y-%m-%d %H:%M}\t{state}")
-    except api_keys.ApiKeyError as exc:
+    except ApiKeyError as exc:
         raise CommandError(str(exc)) from None
-    finally:
-        kb.close()
+    return 0
+
+
+def cmd_secret(args: argparse.Namespace, settings: Settings) -> int:
+    print(secrets.token_urlsafe(SECRET_BYTES))
     return 0
 
 
 def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.bootstrap import open_knowledge
     from bot.lifecycle import run_event_loop
     from bot.logging_setup import configure_logging
     from bot.web import build_server, build_web_app
     from knowledge.debunks.sync import DebunkSync
 
+    if problem := weak_secret(settings):
+        raise CommandError(problem)
     port = args.port or settings.api_port
     if not 1 <= port <= 65535:
         raise CommandError("--port takes a number from 1 to 65535")
     configure_logging(settings)
-    kb = _open_base(settings, load=True)
+    kb = open_knowledge(settings, load=True, seed=True)  # an empty base gets the seed, as in `run`
     sync = DebunkSync(kb, check_interval=settings.sync_check_seconds).start()
     server = build_server(build_web_app(settings, kb), host=settings.listen, port=port)
     try:
@@ -269,45 +429,42 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-# --- moderation (issue 5) ---
+# --- moderation ---
 
 
 def cmd_moderator(args: argparse.Namespace, settings: Settings) -> int:
-    from knowledge.moderation import audit, roles
+    """The same grant and revoke as /grant and /revoke (permission check, audit record), by the
+    owners' console."""
+    from knowledge.moderation.roles import NotAllowed
 
-    kb = _open_base(settings)
-    try:
-        with kb.session() as session:
+    if args.moderator_command != "list" and args.user_id <= 0:  # groups and channels are < 0
+        raise CommandError(f"{args.user_id} is not a Telegram user id (those are positive numbers)")
+    with _services(settings) as services:
+        roles = services.moderation.roles
+        try:
             if args.moderator_command == "add":
-                roles.grant(
-                    session, user_id=args.user_id, role=args.role, granted_by=None, name=args.name
-                )
-                audit.record(session, actor=audit.SHELL, action="grant",
-                             after={"user_id": args.user_id, "role": args.role})  # fmt: skip
-                session.commit()
+                roles.grant(SHELL, user_id=args.user_id, role=args.role, name=args.name)
                 print(f"{args.user_id} is now {args.role}.")
             elif args.moderator_command == "remove":
-                removed = roles.revoke(session, user_id=args.user_id)
+                removed = roles.revoke(SHELL, user_id=args.user_id)
                 if removed is None:
-                    raise CommandError(
-                        f"{args.user_id} is not a stored moderator "
-                        "(owners are set in TEKSER_OWNER_IDS)."
-                    )
-                audit.record(session, actor=audit.SHELL, action="revoke",
-                             before={"user_id": args.user_id, "role": removed.role})  # fmt: skip
-                session.commit()
+                    raise NotAllowed(args.user_id)
                 print(f"{args.user_id} is no longer {removed.role}.")
             else:
                 for owner in sorted(settings.owner_ids):
                     print(f"{owner}\towner\t(TEKSER_OWNER_IDS)")
-                for row in roles.list_moderators(session):
+                for row in roles.moderators():
                     print(f"{row.user_id}\t{row.role}\t{row.name}\t{row.granted_at:%Y-%m-%d}")
-    finally:
-        kb.close()
+        except NotAllowed:
+            raise CommandError(
+                f"{args.user_id} is not a stored moderator (owners are set in TEKSER_OWNER_IDS)."
+                if args.moderator_command == "remove"
+                else f"{args.user_id} is an owner (TEKSER_OWNER_IDS): owners hold no other role."
+            ) from None
     return 0
 
 
-SERVICE_COMMANDS = frozenset({"run", "api"})
+SERVICE_COMMANDS = frozenset({"run", "web", "api"})
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "check": cmd_check,
     "import": cmd_import,
@@ -315,9 +472,12 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "seed": cmd_seed,
     "db": cmd_db,
     "run": cmd_run,
+    "secret": cmd_secret,
     "apikey": cmd_apikey,
-    "api": cmd_api,
+    "web": cmd_api,
+    "api": cmd_api,  # the old name of `web`
     "moderator": cmd_moderator,
+    "image": cmd_image,
 }
 
 

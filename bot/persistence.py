@@ -7,7 +7,7 @@ worker 1 must be what worker 2 sees for the very next message. So `WorkerPersist
 `bot.app` uses, adds two handlers around all the others (see `handlers()`):
 
 - **before** (group `PRE_GROUP`): one SELECT of primary-key lookups
-  (`knowledge.db.shared_state.load_snapshot`) gives, for this update, the sender's /language
+  (`knowledge.db.bot_state.load_snapshot`) gives, for this update, the sender's /language
   choice, the chat's /settings auto and the stored step of every persistent conversation for
   this chat and sender. They are put where the handlers look: `user_data["lang"]`,
   `chat_data["auto"]` and the ConversationHandler's own table of steps (a step older than the
@@ -56,8 +56,8 @@ from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.trackingdict import TrackingDict
 
 from handlers.context import AUTO_KEY, LANGUAGE_KEY
-from knowledge.audience.tables import keyed_hash
-from knowledge.db import bot_state, shared_state
+from knowledge.audience.pseudonyms import keyed_hash
+from knowledge.db import bot_state
 from knowledge.debunks.tables import utcnow
 
 UPDATE_INTERVAL = 1.0  # seconds: what a crash can lose of a step not written by `after_update`
@@ -81,7 +81,7 @@ AnyContext = CallbackContext[Any, Any, Any, Any]
 
 
 def conversation_kind(name: str) -> str:
-    return f"{shared_state.CONVERSATION_PREFIX}{name}"
+    return f"{bot_state.CONVERSATION_PREFIX}{name}"
 
 
 def key_text(key: ConversationKey) -> str:
@@ -134,10 +134,10 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
                 bot_state.store(session, kind=kind, key=key, data=data)
             session.commit()
 
-    def _load_steps(self, kind: str) -> dict[str, shared_state.StoredStep]:
+    def _load_steps(self, kind: str) -> dict[str, bot_state.StoredStep]:
         as_of = utcnow()
         with self._session() as session:
-            steps = shared_state.load_steps(session, kind=kind)
+            steps = bot_state.load_steps(session, kind=kind)
         for key, step in steps.items():
             self._known[(kind, key)] = Known(step.state, as_of, step.updated_at)
         return steps
@@ -148,9 +148,9 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             if state is None:
                 known = self._known.get((kind, key))
                 seen = known.version if known is not None else None
-                shared_state.end_conversation(session, kind=kind, key=key, seen=seen)
+                bot_state.end_conversation(session, kind=kind, key=key, seen=seen)
             else:
-                shared_state.store_step(session, kind=kind, key=key, state=state, now=now)
+                bot_state.store_step(session, kind=kind, key=key, state=state, now=now)
             session.commit()
         self._known[(kind, key)] = Known(state, utcnow(), now if state is not None else None)
 
@@ -302,10 +302,10 @@ class WorkerPersistence(DatabasePersistence):
 
     def _snapshot(
         self, user_id: int | None, chat_id: int | None, steps: list[tuple[str, str]]
-    ) -> shared_state.Snapshot:
+    ) -> bot_state.Snapshot:
         user_hash = keyed_hash(self._secret, user_id) if user_id is not None else None
         with self._session() as session:
-            return shared_state.load_snapshot(
+            return bot_state.load_snapshot(
                 session, user_hash=user_hash, chat_id=chat_id, conversations=steps
             )
 
@@ -343,7 +343,7 @@ class WorkerPersistence(DatabasePersistence):
         handler: ConversationHandler[Any],
         key: ConversationKey,
         stored: tuple[str, str],
-        step: shared_state.StoredStep | None,
+        step: bot_state.StoredStep | None,
         started: datetime,
     ) -> _Seeded:
         """Put the stored step (or its absence) into the handler's own table, untracked (PTB

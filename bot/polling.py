@@ -1,12 +1,17 @@
-"""Long polling that confirms an update to Telegram only after it has been handled.
+"""Long polling that confirms an update to Telegram only after it has been handled, and keeps
+fetching while slow updates run.
 
 `getUpdates` confirms every update below the `offset` it is called with. PTB's `run_polling` asks
 for the next batch as soon as it has queued the last one, so a process killed mid-batch has
-confirmed updates it never handled, and they are lost. Here a batch is handled first (its updates
-concurrently, as the Application's `concurrent_updates` allows) and only the next call confirms
-it; a process killed mid-batch gets the same updates again when it restarts. SIGTERM or SIGINT
-stops the polling, lets the batch in hand finish, confirms it, then stops the Application (which
-runs the persistence's last flush and closes its connections).
+confirmed updates it never handled, and they are lost. Here the offset stays at the oldest update
+still being handled: everything from it on comes back with each call, the updates already running
+or done are passed over, and the new ones start at once (one chat's in order, bot/ordering.py).
+So a slow update (a big /import, a slow link) holds up no one else, and what is confirmed is only
+what is done; the window of one `getUpdates` answer (`BATCH`) bounds the work in flight. A
+process killed mid-batch gets the unconfirmed updates again when it restarts; those it had
+answered are skipped (bot/redelivery.py). SIGTERM or SIGINT stops the fetching, lets the updates
+in hand finish, confirms them, then stops the Application (which runs the persistence's last
+flush and closes its connections).
 """
 
 from __future__ import annotations
@@ -15,18 +20,27 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Sequence
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from functools import partial
 from typing import Any
 
+from starlette.applications import Starlette
 from telegram import Update
 from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 
 from bot.lifecycle import running
+from bot.web import WebServer, build_server
 
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for updates (long polling)
+BATCH = 100  # updates one getUpdates answers at most (Telegram's limit): the work in flight
 MAX_BACKOFF = 30.0  # seconds between attempts while the Bot API cannot be reached
+# while an update runs, getUpdates returns it at once: new ones are looked for this often (or
+# as soon as any update is done)
+RECHECK_SECONDS = 0.2
 
 
 async def process(application: Any, update: Update) -> None:
@@ -35,26 +49,82 @@ async def process(application: Any, update: Update) -> None:
     await application.update_processor.process_update(update, application.process_update(update))
 
 
-async def handle_batch(application: Any, updates: Sequence[Update]) -> None:
-    """Handle `updates` concurrently; failures went to the error handler and do not stop others."""
-    results = await asyncio.gather(
-        *(process(application, update) for update in updates), return_exceptions=True
-    )
-    for update, result in zip(updates, results, strict=True):
-        if isinstance(result, BaseException):
-            log.error("update %d failed", update.update_id, exc_info=result)
+class InFlight:
+    """The updates fetched and not yet confirmed: running, or done behind an older one."""
+
+    def __init__(self, application: Any) -> None:
+        self._application = application
+        self.running: dict[int, asyncio.Task[None]] = {}
+        self._done: set[int] = set()
+        self.next_new = 0  # the first update id not seen yet
+
+    @property
+    def offset(self) -> int:
+        """Where the next getUpdates starts: the oldest running update, else the first new one;
+        everything below is done, and is confirmed by that call."""
+        return min(self.running, default=self.next_new)
+
+    def start_new(self, updates: list[Update]) -> int:
+        """Start the updates not seen before, oldest first; returns how many."""
+        offset = self.offset
+        self._done = {update_id for update_id in self._done if update_id >= offset}
+        started = 0
+        for update in updates:
+            update_id = update.update_id
+            if update_id in self.running or update_id in self._done or update_id < offset:
+                continue
+            task = asyncio.create_task(process(self._application, update))
+            task.add_done_callback(partial(self._finished, update_id))
+            self.running[update_id] = task
+            self.next_new = max(self.next_new, update_id + 1)
+            started += 1
+        return started
+
+    def _finished(self, update_id: int, task: asyncio.Task[None]) -> None:
+        del self.running[update_id]
+        self._done.add(update_id)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("update %d failed", update_id, exc_info=task.exception())
+
+    async def room(self, stop: asyncio.Event, timeout: float, *, full: bool) -> None:
+        """Wait until there may be new updates to start: after a full answer, until the oldest
+        half of the window is done (only that moves it: fetching again and again after each
+        update would spend more than the updates); else until any update is done. At most
+        `timeout`, or until `stop` is set."""
+        stopping = asyncio.ensure_future(stop.wait())
+        if full:
+            oldest = sorted(self.running)[: BATCH // 2]
+            front = asyncio.ensure_future(asyncio.wait([self.running[i] for i in oldest]))
+            waited = {stopping, front}
+        else:
+            front = None
+            waited = {stopping, *self.running.values()}
+        try:
+            await asyncio.wait(waited, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if front is not None:
+                front.cancel()
+
+    async def finish(self) -> None:
+        """Let every running update finish."""
+        while self.running:
+            await asyncio.wait(set(self.running.values()))
 
 
 async def poll(
     application: Any, stop: asyncio.Event, *, allowed_updates: list[str] | None = None
 ) -> None:
-    """Fetch, handle, then confirm batches of updates until `stop` is set."""
-    offset = 0
+    """Fetch updates and start them, confirming only what is done, until `stop` is set."""
+    work = InFlight(application)
     backoff = 1.0
     while not stop.is_set():
         fetch = asyncio.ensure_future(
             application.bot.get_updates(
-                offset=offset, timeout=POLL_TIMEOUT, allowed_updates=allowed_updates
+                offset=work.offset,
+                limit=BATCH,
+                timeout=0 if work.running else POLL_TIMEOUT,
+                allowed_updates=allowed_updates,
             )
         )
         stopping = asyncio.ensure_future(stop.wait())
@@ -76,16 +146,59 @@ async def poll(
             backoff = min(backoff * 2, MAX_BACKOFF)
             continue
         backoff = 1.0
-        if updates:
-            await handle_batch(application, updates)
-            offset = updates[-1].update_id + 1
-    if offset:  # confirm the last batch so that a restart does not handle it again
+        if not work.start_new(list(updates)) and work.running:  # nothing new: no busy loop
+            await work.room(stop, RECHECK_SECONDS, full=len(updates) >= BATCH)
+    await work.finish()
+    if work.next_new:  # confirm what was handled so that a restart does not handle it again
         with contextlib.suppress(TelegramError):
-            await application.bot.get_updates(offset=offset, timeout=0, limit=1)
+            await application.bot.get_updates(offset=work.next_new, timeout=0, limit=1)
 
 
-async def serve_polling(application: Any, *, allowed_updates: list[str] | None = None) -> None:
-    """Run the Application's life cycle (as `run_polling` does) around :func:`poll`."""
+class LocalServer(WebServer):
+    """The HTTP server beside polling, which owns SIGTERM and SIGINT itself."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@asynccontextmanager
+async def serving_locally(app: Starlette | None, port: int) -> AsyncIterator[None]:
+    """`app` (the API with /healthz and /readyz) on 127.0.0.1:`port` while the bot polls: a
+    container's health check asks it there, and nothing outside the machine reaches it. A port
+    in use costs those endpoints, not the bot."""
+    if app is None:
+        yield
+        return
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen(64)
+    except OSError as exc:
+        sock.close()
+        log.warning("no /healthz or /readyz: 127.0.0.1:%d is taken (%s)", port, exc.strerror)
+        yield
+        return
+    server = LocalServer(build_server(app, host="127.0.0.1", port=port).config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()
+
+
+async def serve_polling(
+    application: Any,
+    *,
+    allowed_updates: list[str] | None = None,
+    local_app: Starlette | None = None,
+    local_port: int = 0,
+) -> None:
+    """Run the Application's life cycle (as `run_polling` does) around :func:`poll`, with
+    `local_app` served on 127.0.0.1:`local_port` meanwhile."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -93,7 +206,8 @@ async def serve_polling(application: Any, *, allowed_updates: list[str] | None =
     try:
         async with running(application):
             await application.bot.delete_webhook()  # a webhook left by webhook mode blocks polling
-            await poll(application, stop, allowed_updates=allowed_updates)
+            async with serving_locally(local_app, local_port):
+                await poll(application, stop, allowed_updates=allowed_updates)
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

@@ -22,7 +22,7 @@ from bot.workers import Supervisor, listening_sockets
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.debunks.sync import DebunkSync
 from knowledge.matching.query_batching import BatchingEmbedder, RecentQueries
-from knowledge.settings import Settings
+from knowledge.settings import Settings, weak_secret
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ def run(settings: Settings) -> None:
     """`tekser run`: serve until interrupted (SIGINT/SIGTERM)."""
     if settings.bot_token is None:
         raise SystemExit(NO_TOKEN)
+    refuse_weak_secrets(settings)
     if settings.workers > 1:
         run_workers(settings)
         return
@@ -94,7 +95,26 @@ def run(settings: Settings) -> None:
             run_event_loop(serve_webhook(settings, kb, application))
         else:
             log.info("polling %s", urlsplit(settings.bot_api_url).netloc)
-            run_event_loop(serve_polling(application, allowed_updates=ALLOWED_UPDATES))
+            run_event_loop(
+                serve_polling(
+                    application,
+                    allowed_updates=ALLOWED_UPDATES,
+                    local_app=build_web_app(settings, kb),  # /readyz for a health check
+                    local_port=settings.port,
+                )
+            )
+
+
+def refuse_weak_secrets(settings: Settings) -> None:
+    """Webhook mode (and any mode with TEKSER_REQUIRE_SECRET) stops with one line unless its
+    secrets are real; polling on one's own machine only warns: its secret guards nothing that
+    a stranger can reach, but it keys the stored user-id hashes."""
+    problem = weak_secret(settings)
+    if problem is None:
+        return
+    if settings.webhook_url or settings.require_secret:
+        raise SystemExit(problem)
+    log.warning("%s (fine for trying Tekser out; refused in webhook mode)", problem)
 
 
 @contextmanager

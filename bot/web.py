@@ -1,8 +1,9 @@
 """Tekser over HTTP: the newsroom API, health and metrics, and (in webhook mode) Telegram's webhook.
 
-`build_web_app(settings, kb)` is the whole API; `tekser api` serves it alone. In webhook mode the
-bot's runner passes its PTB Application as `telegram_app` and the same app also takes Telegram's
-updates at `settings.webhook_path`, so one port serves both (PTB's custom-webhook pattern).
+`build_web_app(settings, kb)` is the whole API and the public site; `tekser web` serves it alone.
+In webhook mode the bot's runner passes its PTB Application as `telegram_app` and the same app
+also takes Telegram's updates at `settings.webhook_path`, so one port serves both (PTB's
+custom-webhook pattern).
 
 Routes:
     POST /api/v1/check            {"text": ...} -> the JSON of `tekser check --json`   (API key)
@@ -10,8 +11,9 @@ Routes:
     GET  /api/v1/openapi.json     the OpenAPI description of the two above
     GET  /healthz                 the process is up
     GET  /readyz                  the database answers and the matching index is loaded
-    GET  /metrics                 Prometheus metrics (bot.metrics)
+    GET  /metrics                 Prometheus metrics (knowledge.metrics)
     POST <webhook_path>           Telegram updates, with the secret header (only with telegram_app)
+    GET  /, /d/{slug}, /search, ...  the public site (bot/site/routes.py)
 """
 
 from __future__ import annotations
@@ -36,14 +38,16 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from bot import metrics
 from bot.lifecycle import running
-from knowledge.debunks.cards import DebunkCard, pick_language
+from bot.site.routes import site_routes
+from knowledge import metrics
+from knowledge.debunks.cards import DebunkCard
+from knowledge.debunks.checking import check_payload
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.formats.claimreview import to_claimreviews
-from knowledge.matching.matcher import MatchResult
+from knowledge.formats.pack import pack_entry
 from knowledge.newsroom import api_keys
 from knowledge.settings import Settings
 
@@ -51,6 +55,8 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 MAX_TOP = 10
+DEFAULT_TOP = 3
+MAX_LANG_CHARS = 35  # the longest language tag BCP 47 asks implementations to handle
 WEBHOOK_MAX_BYTES = 1024 * 1024
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -66,41 +72,6 @@ class ApiError(Exception):
 
 
 # ------------------------------------------------------------------ payloads (pure)
-
-
-def check_payload(result: MatchResult, kb: KnowledgeBase, lang: str = "en") -> dict[str, Any]:
-    """A check as `tekser check --json` prints it."""
-    matches = []
-    for match in result.matches:
-        entry = kb.matcher.entry(match.slug)
-        matches.append(
-            {
-                "slug": match.slug,
-                "score": round(match.score, 4),
-                "verdict": entry.verdict if entry is not None else None,
-                "decision": match.decision,
-                "title": pick_language(entry.titles, lang) if entry is not None else "",
-                "matched": match.matched,
-            }
-        )
-    return {"query": result.query, "verdict": result.verdict, "matches": matches}
-
-
-def pack_entry(card: DebunkCard) -> dict[str, Any]:
-    """A card as a `debunk-pack/1` entry (what knowledge.formats.claimreview reads)."""
-    return {
-        "slug": card.slug,
-        "verdict": card.verdict,
-        "title": dict(card.titles),
-        "disproof": dict(card.disproofs),
-        "claims": [{"lang": c.lang, "text": c.text} for c in card.claims],
-        "sources": [
-            {"url": s.url, "title": s.title, "publisher": s.publisher} for s in card.sources
-        ],
-        "appearances": list(card.appearances),
-        "tags": list(card.tags),
-        "published": card.published.isoformat() if card.published else None,
-    }
 
 
 def card_payload(card: DebunkCard) -> dict[str, Any]:
@@ -133,6 +104,35 @@ def webhook_secret_token(settings: Settings) -> str:
 # ------------------------------------------------------------------ request helpers
 
 
+def check_query(data: Any) -> tuple[str, int, str]:
+    """(text, top, lang) of a check request, validated as the OpenAPI `Query` schema says."""
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        raise ApiError(400, 'send a JSON object {"text": "the claim to check"}')
+    query = data["text"]
+    if not _encodable(query):
+        raise ApiError(400, "text is not valid Unicode (a lone surrogate)")
+    if not query.strip():
+        raise ApiError(400, "text has nothing to check: it is empty or only spaces")
+    top = data.get("top", DEFAULT_TOP)
+    if isinstance(top, float) and top.is_integer():  # JSON Schema: 10.0 is an integer
+        top = int(top)
+    if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= MAX_TOP:
+        raise ApiError(400, f"top must be a whole number from 1 to {MAX_TOP}")
+    lang = data.get("lang", "en")
+    if not isinstance(lang, str) or len(lang) > MAX_LANG_CHARS or not _encodable(lang):
+        raise ApiError(400, "lang must be a language tag such as en, ru, kk or kk-KZ")
+    # a tag's primary language picks the titles ("kk-KZ": kk); unknown ones fall back
+    return query.replace("\x00", " "), top, lang.split("-")[0].strip().lower() or "en"
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def presented_key(request: Request) -> str | None:
     """The API key from `Authorization: Bearer <key>` or `X-API-Key: <key>`."""
     authorization = request.headers.get("authorization", "")
@@ -159,7 +159,9 @@ async def read_json(request: Request, limit: int) -> Any:
     body = await read_body(request, limit)
     try:
         return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except RecursionError:
+        raise ApiError(400, "the JSON is nested too deeply") from None
+    except ValueError:  # malformed, not UTF-8, or a number too long to convert
         raise ApiError(400, "the body is not valid JSON") from None
 
 
@@ -200,21 +202,23 @@ def build_web_app(
     webhook_path: str | None = None,
 ) -> Starlette:
     """The HTTP API (and, given a PTB Application, its webhook at `webhook_path`, by default
-    TEKSER_WEBHOOK_PATH) as one Starlette app."""
+    TEKSER_WEBHOOK_PATH) as one Starlette app, on the bot's own services."""
+    from bot.services import compose_services
+
     per_minute = settings.api_requests_per_minute
     body_limit = settings.api_max_body_bytes
+    keys = compose_services(settings, kb).api_keys
 
     def authorise_now(key: str | None) -> float | None:
         """(In a worker thread.) Check the key and count the request; seconds to wait if over."""
         if key is None:
             raise ApiError(401, "an API key is required", {"WWW-Authenticate": "Bearer"})
-        with kb.session() as session:
-            row = api_keys.active_key(session, key=key)
-            if row is None or row.id is None:
-                raise ApiError(401, "the API key is not valid", {"WWW-Authenticate": "Bearer"})
-            wait = api_keys.take_request(session, key_id=row.id, limit=per_minute)
-            session.commit()
-        return wait
+        try:
+            return keys.take_request(key, limit=per_minute)
+        except api_keys.UnknownKey:
+            raise ApiError(
+                401, "the API key is not valid", {"WWW-Authenticate": "Bearer"}
+            ) from None
 
     async def authorise(request: Request) -> None:
         wait = await run_in_threadpool(authorise_now, presented_key(request))
@@ -228,18 +232,7 @@ def build_web_app(
     @counted("check")
     async def check(request: Request) -> Response:
         await authorise(request)
-        data = await read_json(request, body_limit)
-        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-            raise ApiError(400, 'send a JSON object {"text": "the claim to check"}')
-        query = data["text"]
-        if not query.strip():
-            raise ApiError(400, "text is empty")
-        top = data.get("top", 3)
-        if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= MAX_TOP:
-            raise ApiError(400, f"top must be a whole number from 1 to {MAX_TOP}")
-        lang = data.get("lang", "en")
-        if not isinstance(lang, str) or len(lang) > 8:
-            raise ApiError(400, "lang must be a language code such as en, ru or kk")
+        query, top, lang = check_query(await read_json(request, body_limit))
         started = time.perf_counter()
         result = await run_in_threadpool(kb.check, query, top=top)
         metrics.CHECK_SECONDS.labels(source="api").observe(time.perf_counter() - started)
@@ -284,7 +277,7 @@ def build_web_app(
         metrics.INDEX_SIZE.set(len(kb.matcher))
         return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route(f"{API_PREFIX}/check", check, methods=["POST"]),
         Route(f"{API_PREFIX}/debunks/{{slug}}", debunk, methods=["GET"]),
         Route(f"{API_PREFIX}/openapi.json", openapi, methods=["GET"]),
@@ -292,6 +285,7 @@ def build_web_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
+    routes += site_routes(settings, kb)  # the public site (bot/site) on the same port
     if telegram_app is not None:
         path = webhook_path or settings.webhook_path
         routes.append(Route(path, telegram_webhook(settings, telegram_app), methods=["POST"]))
@@ -426,9 +420,20 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["text"],
         "properties": {
-            "text": {"type": "string", "minLength": 1, "description": "The message or claim"},
-            "top": {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": 3},
-            "lang": {"type": "string", "default": "en", "description": "Language of titles"},
+            "text": {
+                "type": "string",
+                "minLength": 1,
+                "pattern": "\\S",
+                "description": "The message or claim (something besides spaces)",
+            },
+            "top": {"type": "integer", "minimum": 1, "maximum": MAX_TOP, "default": DEFAULT_TOP},
+            "lang": {
+                "type": "string",
+                "maxLength": MAX_LANG_CHARS,
+                "default": "en",
+                "description": "Language of titles: a language tag (en, ru, kk, kk-KZ); titles "
+                "missing in it come in Russian, then English",
+            },
         },
     },
     "CheckResult": {

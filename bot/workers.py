@@ -9,8 +9,8 @@ the workers. (Telegram keeps its connections open and sends update after update 
 shared socket, whichever worker happened to accept them first would get most of the work.) The
 parent keeps the sockets: connections that reach a dead worker's socket wait there for its
 replacement. Everything the workers must agree
-on already lives in the database (issue 6: quota, held forwards, conversations, link cache,
-index sync), which is why more than one worker needs PostgreSQL or, on one machine, SQLite.
+on already lives in the database (quota, held forwards, conversations, link cache, index
+sync), which is why more than one worker needs PostgreSQL or, on one machine, SQLite.
 
 The parent only supervises, as gunicorn's arbiter does: SIGTERM or SIGINT is passed on to the
 workers, which finish the deliveries in flight and exit; the parent exits 0 once they all have.

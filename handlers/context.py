@@ -15,13 +15,17 @@ from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from handlers.i18n import Translator, choose_language, translator
+from handlers.lengths import fit_html
 from handlers.public.limits import CheckLimiter
 from handlers.public.views import NO_PREVIEW, Reply
 from knowledge.audience.held_forwards import ForwardHolds
 from knowledge.audience.service import Audience, CardsSent, CheckEntry
 from knowledge.debunks.checking import CardCache
 from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.images.service import Pictures
 from knowledge.links.preview import LinkExpander
+from knowledge.moderation.service import Moderation
+from knowledge.newsroom.api_keys import ApiKeys
 from knowledge.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,13 +37,19 @@ AUTO_KEY = "auto"  # chat_data: whether the group turned on automatic checks, ca
 
 @dataclass
 class Services:
+    """Everything handlers call, composed once by `bot.services.compose_services` (which the
+    command line and the HTTP API use too)."""
+
     settings: Settings
     kb: KnowledgeBase
     audience: Audience
     limiter: CheckLimiter
     cards: CardCache
     holds: ForwardHolds  # forwards waiting a moment for the reader's words (in the database)
+    moderation: Moderation
+    api_keys: ApiKeys
     links: LinkExpander | None = None  # fetches articles behind bare links (TEKSER_LINK_PREVIEW)
+    pictures: Pictures | None = None  # the picture index and the OCR pool
 
 
 class TekserContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -90,7 +100,7 @@ async def send_reply(
     quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
     return await context.bot.send_message(
         chat_id,
-        reply.text,
+        fit_html(reply.text),
         parse_mode=ParseMode.HTML,
         reply_markup=reply.markup,
         link_preview_options=NO_PREVIEW,
@@ -131,7 +141,7 @@ async def update_answer(
         return
     try:
         await context.bot.edit_message_text(
-            reply.text,
+            fit_html(reply.text),
             chat_id=message.chat_id,
             message_id=earlier,
             parse_mode=ParseMode.HTML,

@@ -7,11 +7,12 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import NetworkError, TelegramError
+from telegram.error import NetworkError
 
 from handlers.context import LANGUAGE_KEY, TekserContext
 from handlers.i18n import choose_language, translator
 from handlers.public import views as render
+from knowledge import metrics
 
 log = logging.getLogger("tekser.errors")
 
@@ -28,17 +29,21 @@ def _describe(update: Update, context: TekserContext) -> str:
 
 
 def _asked_us(update: Update) -> bool:
-    """Whether the failed update was a request to Tekser (so its author expects an answer)."""
-    message = update.effective_message
-    if update.callback_query is not None or message is None:
-        return update.callback_query is not None
-    if message.chat.type == ChatType.PRIVATE:
+    """Whether the failed update was a request to Tekser (so its author expects an answer); a
+    message without a chat (or no message at all) has nobody to answer."""
+    if update.callback_query is not None:
+        return True
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None:
+        return False
+    if chat.type == ChatType.PRIVATE:
         return True
     return bool(message.text and message.text.startswith("/"))
 
 
 async def on_error(update: object, context: TekserContext) -> None:
     """Any exception a handler raised, or a failed getUpdates (update is None then)."""
+    metrics.ERRORS.labels(where="handler" if isinstance(update, Update) else "updates").inc()
     if not isinstance(update, Update):
         level = logging.WARNING if isinstance(context.error, NetworkError) else logging.ERROR
         log.log(level, "error outside an update: %s", context.error)
@@ -54,5 +59,5 @@ async def on_error(update: object, context: TekserContext) -> None:
             await update.callback_query.answer(render.error_line(tr), show_alert=True)
         elif update.effective_message is not None:
             await update.effective_message.reply_text(render.error_line(tr), do_quote=True)
-    except TelegramError as error:
+    except Exception as error:  # the error handler itself must never fail
         log.warning("could not tell the reader about the failure: %s", error)

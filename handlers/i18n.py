@@ -14,8 +14,6 @@ from pathlib import Path
 
 from babel.support import Translations
 
-from knowledge.matching.lexical import is_kazakh
-
 LANGUAGES = ("en", "ru", "kk")
 DEFAULT_LANGUAGE = "ru"
 DOMAIN = "messages"
@@ -29,7 +27,8 @@ def N_(message: str) -> str:
 
 @dataclass(frozen=True)
 class Translator:
-    """One interface language: its code and its gettext catalog."""
+    """One interface language of one gettext domain: "messages" (the public bot) or
+    "moderation" (handlers/moderation/i18n.py), whose strings are marked `m_`/`mn_` instead."""
 
     lang: str
     catalog: gettext.NullTranslations
@@ -40,14 +39,16 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.catalog.ngettext(singular, plural, n)
 
+    m_ = gettext
+    mn_ = ngettext
+
 
 @cache
-def translator(lang: str) -> Translator:
+def translator(lang: str, domain: str = DOMAIN) -> Translator:
     """The translator for a supported language (others get the default language's)."""
     if lang not in LANGUAGES:
         lang = DEFAULT_LANGUAGE
-    catalog = Translations.load(str(LOCALES_DIR), [lang], DOMAIN)
-    return Translator(lang, catalog)
+    return Translator(lang, Translations.load(str(LOCALES_DIR), [lang], domain))
 
 
 def telegram_language(code: str | None) -> str | None:
@@ -63,14 +64,3 @@ def choose_language(stored: str | None, telegram_code: str | None) -> str:
     if stored in LANGUAGES:
         return stored
     return telegram_language(telegram_code) or DEFAULT_LANGUAGE
-
-
-def text_language(text: str) -> str | None:
-    """The interface language that suits a text by its script: Kazakh, Russian or English."""
-    cyrillic = sum("а" <= c.lower() <= "я" or c.lower() in "ёәғқңөұүһі" for c in text)
-    latin = sum("a" <= c.lower() <= "z" for c in text)
-    if not cyrillic and not latin:
-        return None
-    if cyrillic >= latin:
-        return "kk" if is_kazakh(text.casefold()) else "ru"
-    return "en"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,6 +12,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from knowledge.matching.decision import Thresholds
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path.cwd() / 'tekser.db'}"
+# Public in the source: whoever reads it can compute the webhook secret derived from it and every
+# stored user-id hash. Good for a first run on one's own machine, refused wherever it would serve.
+DEVELOPMENT_SECRET = "tekser-development-secret"
+MIN_SECRET_CHARS = 32
+MIN_DISTINCT_SECRET_CHARS = 12  # "a" * 32 is long, not random
+MAKE_A_SECRET = "make one with `tekser secret`"
 
 
 class Settings(BaseSettings):
@@ -40,8 +47,13 @@ class Settings(BaseSettings):
         default=frozenset(), description="Comma-separated Telegram user ids of the owners"
     )
     secret: SecretStr = Field(
-        default=SecretStr("tekser-development-secret"),
+        default=SecretStr(DEVELOPMENT_SECRET),
         description="Key for the HMAC that stores user ids as keyed hashes; set it in production",
+    )
+    require_secret: bool = Field(
+        default=False,
+        description="Refuse to start with the development TEKSER_SECRET in every mode, polling "
+        "too (the Docker image sets it)",
     )
     moderator_chat_id: int | None = Field(default=None, description="Moderators' group chat id")
 
@@ -69,11 +81,10 @@ class Settings(BaseSettings):
     possible_threshold: float = Field(
         default=Thresholds().possible, ge=0, le=1, description="Confidence for `possible`"
     )
-    match_top: int = Field(default=3, ge=1, le=10, description="Candidates kept per check")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     log_format: Literal["text", "json"] = Field(default="text")
 
-    # --- the Telegram bot (issue 4) ---
+    # --- the Telegram bot ---
     forward_grace_seconds: float = Field(
         default=2.0,
         ge=0,
@@ -99,13 +110,24 @@ class Settings(BaseSettings):
         le=64,
         description="Threads running checks and database calls (matching takes one at a time)",
     )
-    # httpcore looks at every idle connection on each request; 8 carry ~80 sends/s at Telegram's
-    # ~0.1 s round trip (PTB's 256 measured no slower here, but keeps far more sockets open)
+    # httpcore looks at every idle connection on each request: a few connections carry many sends
+    # a second at Telegram's round trip, without PTB's 256 open sockets (bench/README.md)
     bot_api_connections: int = Field(
         default=8, ge=1, le=256, description="HTTP connections kept open to the Bot API"
     )
+    bot_api_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="How long a Bot API request may take to connect, send or answer",
+    )
+    startup_retry_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="At start-up an unreachable Bot API is tried again this long, then `run` exits",
+    )
 
-    # --- production: HTTP API, webhook path, index sync, link expansion (issue 6) ---
+    # --- production: HTTP API, webhook path, index sync, link expansion ---
     api_port: int = Field(default=8080, ge=1, le=65535, description="Port of `tekser api`")
     api_requests_per_minute: int = Field(
         default=60, ge=1, description="Requests one API key may make per minute"
@@ -127,7 +149,7 @@ class Settings(BaseSettings):
         default=True, description="Fetch a linked article to match its text (SSRF-safe)"
     )
 
-    # --- moderation (issue 5) ---
+    # --- moderation ---
     moderator_announce_seconds: float = Field(
         default=300.0,
         gt=0,
@@ -143,6 +165,32 @@ class Settings(BaseSettings):
         description="Largest file /import accepts (Telegram bots can download up to 20 MB)",
     )
 
+    # --- pictures ---
+    picture_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        le=20 * 1024 * 1024,
+        description="Largest picture downloaded for a check (Telegram bots can download 20 MB)",
+    )
+    ocr_processes: int = Field(
+        default=1, ge=1, le=64, description="Processes reading the words in pictures (Tesseract)"
+    )
+    ocr_languages: str = Field(
+        default="rus+kaz+eng",
+        pattern=r"^[a-z_]+(\+[a-z_]+)*$",
+        description="Tesseract languages of the words read in pictures",
+    )
+
+    # --- the public site and channel digests ---
+    public_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="Public base URL of `tekser web` (debunk pages); the bot's cards link there",
+    )
+    digest_check_seconds: float = Field(
+        default=300.0, gt=0, description="How often the bot looks for channel digests that are due"
+    )
+
     @field_validator("owner_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -156,12 +204,46 @@ class Settings(BaseSettings):
             return frozenset({value})
         return value
 
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: object) -> object:
+        """`TEKSER_BOT_TOKEN=` (left empty in a .env) means no token, not an invalid one."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         return value
+
+
+def weak_secret(settings: Settings) -> str | None:
+    """Why the settings' secrets may not serve the public (one line, saying how to fix it), or
+    None: TEKSER_SECRET and an explicit TEKSER_WEBHOOK_SECRET must each be at least 32 random
+    characters, and TEKSER_SECRET not the development value."""
+    secret = settings.secret.get_secret_value()
+    if secret == DEVELOPMENT_SECRET:
+        return f"TEKSER_SECRET is the public development value: {MAKE_A_SECRET} and set it."
+    if not _random_enough(secret):
+        return (
+            f"TEKSER_SECRET must be at least {MIN_SECRET_CHARS} random characters: {MAKE_A_SECRET}."
+        )
+    if settings.webhook_secret is not None:
+        webhook = settings.webhook_secret.get_secret_value()
+        if not _random_enough(webhook) or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", webhook):
+            return (
+                f"TEKSER_WEBHOOK_SECRET must be {MIN_SECRET_CHARS} to 256 random characters "
+                f"of A-Z, a-z, 0-9, _ and -: {MAKE_A_SECRET}, or leave it unset to derive "
+                "one from TEKSER_SECRET."
+            )
+    return None
+
+
+def _random_enough(secret: str) -> bool:
+    return len(secret) >= MIN_SECRET_CHARS and len(set(secret)) >= MIN_DISTINCT_SECRET_CHARS
 
 
 class SettingsError(Exception):

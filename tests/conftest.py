@@ -1,8 +1,10 @@
-"""Shared fixtures: databases (a temporary SQLite file; a throw-away PostgreSQL database)."""
+"""Shared fixtures: databases (a SQLite file, a throw-away PostgreSQL database), each a copy of a
+template migrated once per session, and empty ones for the migration tests."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,46 +18,126 @@ from knowledge.db.engines import create_engine_for, migrate
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEKSER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+POSTGRES_BASE = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
 
 
-def _postgres_database() -> Iterator[str]:
-    """Create a fresh PostgreSQL database for one test and drop it afterwards."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+def _admin() -> Engine:
+    return create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _create_postgres_database(template: str | None = None) -> str:
+    """A new PostgreSQL database (a copy of `template` when given); skips the test when the
+    server is not there, except in CI."""
     name = f"tekser_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin()
+    copy = f' TEMPLATE "{template}"' if template else ""
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     except OperationalError as exc:
-        admin.dispose()
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}")
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
     finally:
+        admin.dispose()
+    return name
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = _admin()
+    try:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
         admin.dispose()
 
 
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'tekser.db'}"
+def _migrated(url: str) -> None:
+    engine = create_engine_for(url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()  # SQLite: checkpoints the WAL into the file, so a copy is complete
+
+
+class _Templates:
+    """Databases migrated once per session; each test gets a copy (migrating from empty costs
+    more than a copy, and far more on a loaded machine)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._sqlite: Path | None = None
+        self._postgres: str | None = None
+
+    def sqlite_copy(self, target: Path) -> str:
+        if self._sqlite is None:
+            template = self._directory / "template.db"
+            _migrated(f"sqlite:///{template}")
+            self._sqlite = template
+        shutil.copyfile(self._sqlite, target)
+        return f"sqlite:///{target}"
+
+    def postgres_copy(self) -> Iterator[str]:
+        if self._postgres is None:
+            template = _create_postgres_database()
+            _migrated(f"{POSTGRES_BASE}/{template}")
+            self._postgres = template
+        name = _create_postgres_database(template=self._postgres)
+        try:
+            yield f"{POSTGRES_BASE}/{name}"
+        finally:
+            _drop_postgres_database(name)
+
+    def close(self) -> None:
+        if self._postgres is not None:
+            _drop_postgres_database(self._postgres)
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]:
+    templates = _Templates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.close()
+
+
+def _empty_postgres_database() -> Iterator[str]:
+    name = _create_postgres_database()
+    try:
+        yield f"{POSTGRES_BASE}/{name}"
+    finally:
+        _drop_postgres_database(name)
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    yield from _postgres_database()
+def sqlite_url(tmp_path: Path, database_templates: _Templates) -> str:
+    """A migrated SQLite database file of the test's own."""
+    return database_templates.sqlite_copy(tmp_path / "tekser.db")
+
+
+@pytest.fixture
+def postgres_url(database_templates: _Templates) -> Iterator[str]:
+    """A migrated PostgreSQL database of the test's own, dropped afterwards."""
+    yield from database_templates.postgres_copy()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each storage test runs on SQLite and on PostgreSQL."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, database_templates: _Templates
+) -> Iterator[str]:
+    """Each storage test runs on SQLite and on PostgreSQL (migrated databases)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'tekser.db'}"
+        yield database_templates.sqlite_copy(tmp_path / "tekser.db")
     else:
-        yield from _postgres_database()
+        yield from database_templates.postgres_copy()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database without any table, on SQLite and on PostgreSQL: for the migrations' tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        yield from _empty_postgres_database()
 
 
 @pytest.fixture

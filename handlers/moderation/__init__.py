@@ -1,2 +1,2 @@
 """The moderators' bot: /add, /edit, the review queue, one-line debunk commands, roles, import and
-export, /stats; `assembly.py` builds the one persistent conversation and lists every handler."""
+export, /stats, each with its views beside it; `assembly.build_handlers()` lists every handler."""

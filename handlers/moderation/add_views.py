@@ -7,11 +7,12 @@ from html import escape
 
 from handlers.i18n import translator
 from handlers.moderation import callback_data as cb
-from handlers.moderation.i18n import ModerationTranslator
+from handlers.moderation.i18n import MN_, ModerationTranslator
 from handlers.moderation.views import (
     LANG_CODES,
     button,
     keyboard,
+    notice,
     sent_to,
 )
 from handlers.public.views import LANGUAGE_NAMES, Reply, card_reply, shorten
@@ -35,8 +36,8 @@ def draft_found(tr: ModerationTranslator, draft: DraftDebunk) -> Reply:
         escape(m_("You have an unfinished draft:")) + f"\n<i>{claim}</i>",
         keyboard(
             [
-                button("▶️ " + m_("Continue it"), "continue", prefix=cb.ADD),
-                button("🆕 " + m_("Start over"), "restart", prefix=cb.ADD),
+                button("▶️ " + m_("Continue it"), cb.AddChoice("continue")),
+                button("🆕 " + m_("Start over"), cb.AddChoice("restart")),
             ]
         ),
     )
@@ -47,9 +48,7 @@ def claim_language(tr: ModerationTranslator, draft: DraftDebunk) -> Reply:
         language=LANGUAGE_NAMES.get(draft.lang, draft.lang)
     )
     row = [
-        button(
-            ("✅ " if code == draft.lang else "") + LANG_CODES[code], "lang", code, prefix=cb.ADD
-        )
+        button(("✅ " if code == draft.lang else "") + LANG_CODES[code], cb.AddChoice("lang", code))
         for code in LANGUAGE_CHOICES
     ]
     return Reply(f"<i>{escape(shorten(draft.claim, 300))}</i>\n\n{escape(text)}", keyboard(row))
@@ -75,11 +74,11 @@ def languages_offer(tr: ModerationTranslator, draft: DraftDebunk) -> Reply:
     done = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in draft.languages)
     text = m_("Title and disproof written in: {languages}.").format(languages=done)
     missing = [code for code in LANGUAGE_CHOICES if code not in draft.languages]
-    row = [button("➕ " + LANG_CODES[code], "addlang", code, prefix=cb.ADD) for code in missing]
+    row = [button("➕ " + LANG_CODES[code], cb.AddChoice("addlang", code)) for code in missing]
     ask = m_("Add another language, or go on to the sources.") if missing else ""
     return Reply(
         "\n".join(p for p in (escape(text), escape(ask)) if p),
-        keyboard(row, [button("➡️ " + m_("Next: sources"), "sources", prefix=cb.ADD)]),
+        keyboard(row, [button("➡️ " + m_("Next: sources"), cb.AddChoice("sources"))]),
     )
 
 
@@ -94,14 +93,14 @@ def sources_prompt(tr: ModerationTranslator, draft: DraftDebunk) -> Reply:
         for s in draft.sources
     ]
     label = m_("Next: more wordings") if draft.sources else m_("Skip: no sources")
-    return Reply("\n".join(lines), keyboard([button("➡️ " + label, "wordings", prefix=cb.ADD)]))
+    return Reply("\n".join(lines), keyboard([button("➡️ " + label, cb.AddChoice("wordings"))]))
 
 
 def source_title_prompt(tr: ModerationTranslator, url: str) -> Reply:
     text = tr.m_("The title of this source? (or Skip)")
     return Reply(
         f"{escape(shorten(url, 100))}\n{escape(text)}",
-        keyboard([button("⏭ " + tr.m_("Skip"), "notitle", prefix=cb.ADD)]),
+        keyboard([button("⏭ " + tr.m_("Skip"), cb.AddChoice("notitle"))]),
     )
 
 
@@ -116,7 +115,7 @@ def wordings_prompt(tr: ModerationTranslator, draft: DraftDebunk) -> Reply:
         n,
     ).format(n=n)
     return Reply(
-        escape(text), keyboard([button("👁 " + m_("Next: preview"), "preview", prefix=cb.ADD)])
+        escape(text), keyboard([button("👁 " + m_("Next: preview"), cb.AddChoice("preview"))])
     )
 
 
@@ -146,12 +145,12 @@ def preview(tr: ModerationTranslator, draft: DraftDebunk, *, bot_username: str) 
         card.text + "\n" + "\n".join(facts),
         keyboard(
             [
-                button("✅ " + m_("Publish"), "publish", prefix=cb.ADD),
-                button("📝 " + m_("Save as draft"), "draft", prefix=cb.ADD),
+                button("✅ " + m_("Publish"), cb.AddChoice("publish")),
+                button("📝 " + m_("Save as draft"), cb.AddChoice("draft")),
             ],
             [
-                button("✏️ " + m_("Change the slug"), "slug", prefix=cb.ADD),
-                button("✖️ " + m_("Cancel"), "cancel", prefix=cb.ADD),
+                button("✏️ " + m_("Change the slug"), cb.AddChoice("slug")),
+                button("✖️ " + m_("Cancel"), cb.AddChoice("cancel")),
             ],
         ),
     )
@@ -184,7 +183,7 @@ def published(tr: ModerationTranslator, change: Change, *, delivered: int) -> Re
 
 
 def discarded(tr: ModerationTranslator) -> Reply:
-    return Reply("🗑 " + escape(tr.m_("The draft is discarded.")))
+    return notice(tr, MN_("The draft is discarded."), "🗑")
 
 
 def stopped(tr: ModerationTranslator, *, has_draft: bool) -> Reply:
@@ -193,5 +192,5 @@ def stopped(tr: ModerationTranslator, *, has_draft: bool) -> Reply:
         return Reply(escape(m_("Stopped.")))
     return Reply(
         escape(m_("Stopped. Your draft is kept: /add continues it.")),
-        keyboard([button("🗑 " + m_("Discard the draft"), "discard", prefix=cb.ADD)]),
+        keyboard([button("🗑 " + m_("Discard the draft"), cb.AddChoice("discard"))]),
     )

@@ -1,7 +1,7 @@
 """The moderators' handlers, assembled: one persistent conversation (/add, /edit, the queue's
 search and "New debunk", /import) and the one-step commands and buttons.
 
-`HANDLERS` maps handler groups to handlers, and is built afresh for every application (the
+`build_handlers()` maps handler groups to handlers, built afresh for every application (the
 conversation keeps per-application state, so two bots in one process must not share it):
 - group -1: ahead of the public handlers (a blocked reader's "Send to fact-checkers");
 - group 0: the conversation first (a moderator's answer must win over public checks), then the
@@ -12,17 +12,12 @@ conversation keeps per-application state, so two bots in one process must not sh
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    filters,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from handlers.context import TekserContext
@@ -36,8 +31,8 @@ from handlers.moderation import roles as moderation_roles
 from handlers.moderation import stats as moderation_stats
 from handlers.moderation import views as mr
 from handlers.moderation.access import moderator_translator
+from handlers.moderation.routes import Handlers, States, command
 
-NEW = filters.UpdateType.MESSAGE
 CONVERSATION = "moderation"
 # An abandoned conversation ends after this (its draft stays): later texts are public checks again.
 CONVERSATION_TIMEOUT = timedelta(hours=2)
@@ -53,18 +48,28 @@ COMMAND_MODULES = (
 )
 
 
+def merged_states(modules: Sequence[Any]) -> States:
+    """The states of every conversation module in one mapping; a state id defined twice would
+    silently send one task's input to another's handlers, so it is refused."""
+    states: States = {}
+    for module in modules:
+        for state, handlers in module.STATES.items():
+            if state in states:
+                raise ValueError(f"conversation state {state!r} is defined twice")
+            states[state] = handlers
+    return states
+
+
 def conversation() -> ConversationHandler[Any]:
     """Every multi-step moderator task in one conversation per moderator and chat, stored by
     the application's persistence so it survives a restart."""
-    states: dict[object, list[BaseHandler[Update, Any, Any]]] = {}
-    for module in CONVERSATION_MODULES:
-        states.update(module.STATES)
+    states = merged_states(CONVERSATION_MODULES)
     with warnings.catch_warnings():  # buttons are tracked per chat and user, which is intended
         warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
         return ConversationHandler(
             entry_points=[h for m in CONVERSATION_MODULES for h in m.ENTRY_POINTS],
             states=states,
-            fallbacks=[CommandHandler("cancel", moderation_add.on_cancel, filters=NEW)],
+            fallbacks=[command("cancel", moderation_add.on_cancel)],
             allow_reentry=True,
             conversation_timeout=CONVERSATION_TIMEOUT,
             name=CONVERSATION,
@@ -80,20 +85,15 @@ async def on_finished_button(update: Update, context: TekserContext) -> None:
     await query.answer(mr.step_over(tr), show_alert=True)
 
 
-def handlers() -> dict[int, list[BaseHandler[Update, Any, Any]]]:
-    main: list[BaseHandler[Update, Any, Any]] = [conversation()]
+def build_handlers() -> dict[int, Sequence[BaseHandler[Update, Any, Any]]]:
+    """Every moderator handler by group, the conversation first in group 0."""
+    main: Handlers = [conversation()]
     for module in COMMAND_MODULES:
         main += module.HANDLERS
-    main.append(CommandHandler("cancel", moderation_add.on_cancel, filters=NEW))  # no conversation
+    main.append(command("cancel", moderation_add.on_cancel))  # no conversation
     main.append(CallbackQueryHandler(on_finished_button, pattern=cb.ANY_PATTERN))
     return {
         -1: list(moderation_queue.BEFORE_PUBLIC),
         0: main,
         1: list(moderation_queue.AFTER_PUBLIC),
     }
-
-
-def __getattr__(name: str) -> Any:
-    if name == "HANDLERS":
-        return handlers()
-    raise AttributeError(name)

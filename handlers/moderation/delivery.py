@@ -41,12 +41,12 @@ async def deliver(context: TekserContext, deliveries: Sequence[Delivery], *, int
         except (Forbidden, BadRequest) as error:  # blocked the bot, deleted the account, ...
             log.info("a card could not be delivered: %s", error.message)
             ok = False
-        await asyncio.to_thread(service.delivered, delivery, sent=ok)
+        await asyncio.to_thread(service.queue.delivered, delivery, sent=ok)
         sent += ok
     return sent
 
 
 async def deliver_answers(context: TekserContext, slug: str) -> int:
     """The card of `slug` to every submitter still waiting for it (when it is published)."""
-    waiting = await asyncio.to_thread(moderation(context).pending_deliveries, slug)
+    waiting = await asyncio.to_thread(moderation(context).queue.pending_deliveries, slug)
     return await deliver(context, waiting, intro=mr_queue.submitter_intro) if waiting else 0

@@ -5,38 +5,22 @@ verdict or disproof of a published card can be sent to the readers who received 
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import InlineKeyboardMarkup, Message
 
-from handlers.context import TekserContext
 from handlers.moderation import callback_data as cb
+from handlers.moderation import edit_views as mr_edit
 from handlers.moderation import queue_views as mr_queue
 from handlers.moderation import views as mr
-from handlers.moderation.access import (
-    Acting,
-    acting,
-    command_text,
-    input_number,
-    moderation,
-    next_prompt,
-    say,
-    user_input,
-)
+from handlers.moderation.access import Acting, button, moderator_command, user_input
 from handlers.moderation.delivery import deliver
+from handlers.moderation.routes import END, Handlers, States, command, message, pressed
 from handlers.public.views import Reply
 from knowledge.moderation import editing
 from knowledge.moderation.editing import EditError, StaleEdit
 
-END = ConversationHandler.END
 MENU, VERDICT, LANG, VALUE, REMOVE = (
     "edit-menu",
     "edit-verdict",
@@ -46,23 +30,28 @@ MENU, VERDICT, LANG, VALUE, REMOVE = (
 )
 
 
-async def on_edit(update: Update, context: TekserContext) -> object:
-    """/edit <slug> (or ✏️ Edit under /show): the fields to change, as buttons."""
-    who = await acting(update, context)
-    if who is None:
-        return END
-    service = moderation(context)
-    slug: str | None = command_text(update).split(maxsplit=1)[0] if command_text(update) else ""
-    if update.callback_query is not None:
-        slug = await asyncio.to_thread(service.slug_of, input_number(update))
-    slug = slug or ""
-    details = await asyncio.to_thread(service.details, slug) if slug else None
+@moderator_command(refused=END)
+async def on_edit(who: Acting, text: str) -> object:
+    """/edit <slug>: the fields to change, as buttons."""
+    return await _open(who, (text.split() or [""])[0])
+
+
+@moderator_command(parse=button(cb.EditOpen), refused=END)
+async def on_edit_button(who: Acting, data: cb.EditOpen) -> object:
+    """✏️ Edit under /show."""
+    slug = await asyncio.to_thread(who.service.debunks.slug_of, data.debunk_id)
+    return await _open(who, slug or "")
+
+
+async def _open(who: Acting, slug: str) -> object:
+    service = who.service
+    details = await asyncio.to_thread(service.debunks.details, slug) if slug else None
     if details is None:
-        await next_prompt(update, context, who, _missing(who, slug))
+        await who.next_prompt(_missing(who, slug))
         return END
     task = {"slug": details.card.slug, "version": details.card.version}
-    await asyncio.to_thread(service.save_task, who.user_id, task)
-    await next_prompt(update, context, who, mr.edit_menu(who.tr, details))
+    await asyncio.to_thread(service.desks.save_task, who.user_id, task)
+    await who.next_prompt(mr_edit.edit_menu(who.tr, details))
     return MENU
 
 
@@ -70,106 +59,100 @@ def _missing(who: Acting, slug: str) -> Reply:
     return mr.not_found(who.tr, slug) if slug else mr.usage(who.tr, "/edit slug")
 
 
-async def on_field(update: Update, context: TekserContext) -> object:
+@moderator_command(parse=button(cb.EditChoice), refused=END)
+async def on_field(who: Acting, data: cb.EditChoice) -> object:
     """A field button: verdict buttons, a language choice, the removal list, or a value prompt."""
-    who = await acting(update, context)
-    if who is None:
-        return END
-    service = moderation(context)
-    task = await asyncio.to_thread(service.task, who.user_id)
-    details = await asyncio.to_thread(service.details, task.get("slug", ""))
+    service = who.service
+    task = await asyncio.to_thread(service.desks.task, who.user_id)
+    details = await asyncio.to_thread(service.debunks.details, task.get("slug", ""))
     if details is None:
         return END
-    field = user_input(update)
-    task["field"] = field
-    await asyncio.to_thread(service.save_task, who.user_id, task)
-    reply, state = _field_prompt(who, details, field)
-    await next_prompt(update, context, who, reply)
+    task["field"] = data.choice
+    await asyncio.to_thread(service.desks.save_task, who.user_id, task)
+    reply, state = _field_prompt(who, details, data.choice)
+    await who.next_prompt(reply)
     return state
 
 
 def _field_prompt(who: Acting, details: Any, field: str) -> tuple[Reply, object]:
     card = details.card
     if field == "verdict":
-        return mr.verdict_prompt(who.tr, prefix=cb.EDIT, current=card.verdict), VERDICT
+        choice = functools.partial(cb.EditChoice, "verdict")
+        return mr.verdict_prompt(who.tr, choice, current=card.verdict), VERDICT
     if field in ("title", "disproof"):
-        return mr.edit_languages(who.tr, field=field, card=card), LANG
+        return mr_edit.edit_languages(who.tr, field=field, card=card), LANG
     if field in ("wording", "source"):
-        return mr.removal_choice(who.tr, kind=field, details=details), REMOVE
+        return mr_edit.removal_choice(who.tr, kind=field, details=details), REMOVE
     current = ", ".join(card.tags)
-    return mr.value_prompt(who.tr, field="tags", lang="", current=current), VALUE
+    return mr_edit.value_prompt(who.tr, field="tags", lang="", current=current), VALUE
 
 
-async def on_language(update: Update, context: TekserContext) -> object:
+@moderator_command(parse=button(cb.EditLanguage), refused=END)
+async def on_language(who: Acting, data: cb.EditLanguage) -> object:
     """A language for the title or disproof: its current text, and the prompt for the new one."""
-    who = await acting(update, context)
-    if who is None:
-        return END
-    service = moderation(context)
-    task = await asyncio.to_thread(service.task, who.user_id)
-    task["lang"] = user_input(update)
-    await asyncio.to_thread(service.save_task, who.user_id, task)
-    card = await asyncio.to_thread(service.card, task.get("slug", ""))
+    service = who.service
+    task = await asyncio.to_thread(service.desks.task, who.user_id)
+    task["lang"] = data.lang
+    await asyncio.to_thread(service.desks.save_task, who.user_id, task)
+    card = await asyncio.to_thread(service.debunks.card, task.get("slug", ""))
     texts = (card.titles if task.get("field") == "title" else card.disproofs) if card else {}
     current = texts.get(task["lang"], "")
-    reply = mr.value_prompt(who.tr, field=task.get("field", ""), lang=task["lang"], current=current)
-    await next_prompt(update, context, who, reply)
+    reply = mr_edit.value_prompt(
+        who.tr, field=task.get("field", ""), lang=task["lang"], current=current
+    )
+    await who.next_prompt(reply)
     return VALUE
 
 
-async def on_verdict(update: Update, context: TekserContext) -> object:
+@moderator_command(parse=button(cb.EditChoice), refused=END)
+async def on_verdict(who: Acting, data: cb.EditChoice) -> object:
     """A verdict button."""
-    return await _save(update, context, editing.set_verdict, verdict=user_input(update))
+    return await _save(who, editing.set_verdict, verdict=data.choice)
 
 
-async def on_value(update: Update, context: TekserContext) -> object:
+@moderator_command(parse=user_input, refused=END)
+async def on_value(who: Acting, text: str) -> object:
     """The new title, disproof (in the chosen language) or tags."""
-    who = await acting(update, context)
-    if who is None:
-        return END
-    task = await asyncio.to_thread(moderation(context).task, who.user_id)
-    text = user_input(update)
+    task = await asyncio.to_thread(who.service.desks.task, who.user_id)
     if task.get("field") == "tags":
         try:
             tags = editing.parse_tags(text)
         except EditError as error:
-            await say(context, who, mr.edit_error(who.tr, error))
+            await who.say(mr.edit_error(who.tr, error))
             return VALUE
-        return await _save(update, context, editing.set_tags, tags=tags)
+        return await _save(who, editing.set_tags, tags=tags)
     return await _save(
-        update, context, editing.set_text, field=task.get("field", ""), lang=task.get("lang", ""),
-        text=text,
+        who, editing.set_text, field=task.get("field", ""),
+        lang=task.get("lang", ""), text=text,
     )  # fmt: skip
 
 
-async def on_remove(update: Update, context: TekserContext) -> object:
+@moderator_command(parse=button(cb.EditRemove), refused=END)
+async def on_remove(who: Acting, data: cb.EditRemove) -> object:
     """✖️ under the list of wordings or sources."""
-    items = cb.parts(update.callback_query.data or "") if update.callback_query else []
-    kind, child = cb.text(items, 1), cb.number(items, 2) or 0
-    return await _save(update, context, editing.remove_child, kind=kind, child_id=child)
+    return await _save(who, editing.remove_child, kind=data.kind, child_id=data.child_id)
 
 
-async def _save(update: Update, context: TekserContext, edit: Any, **kwargs: Any) -> object:
+async def _save(who: Acting, edit: Any, **kwargs: Any) -> object:
     """Apply an edit against the version the moderator opened; show the menu again."""
-    who = await acting(update, context)
-    if who is None:
-        return END
-    service = moderation(context)
-    task = await asyncio.to_thread(service.task, who.user_id)
+    service = who.service
+    task = await asyncio.to_thread(service.desks.task, who.user_id)
     try:
         change = await asyncio.to_thread(
-            service.change, edit, slug=task.get("slug", ""), actor=who.actor,
+            service.debunks.change, edit, slug=task.get("slug", ""), actor=who.actor,
             expected_version=int(task.get("version", 0)), **kwargs,
         )  # fmt: skip
     except EditError as error:
-        await next_prompt(update, context, who, mr.edit_error(who.tr, error))
+        await who.next_prompt(mr.edit_error(who.tr, error))
         return END if isinstance(error, StaleEdit) else _retry_state(task)
-    await asyncio.to_thread(service.save_task, who.user_id, {**task, "version": change.version})
-    details = await asyncio.to_thread(service.details, change.slug)
+    await asyncio.to_thread(
+        service.desks.save_task, who.user_id, {**task, "version": change.version}
+    )
+    details = await asyncio.to_thread(service.debunks.details, change.slug)
     assert details is not None
-    readers = await asyncio.to_thread(service.recipients, change.slug)
+    readers = await asyncio.to_thread(service.queue.recipients, change.slug)
     reached = len(readers) if change.corrects_card else 0
-    await next_prompt(update, context, who, mr.saved_more(who.tr, change, details, readers=reached))
+    await who.next_prompt(mr_edit.saved_more(who.tr, change, details, readers=reached))
     return MENU
 
 
@@ -177,70 +160,59 @@ def _retry_state(task: dict[str, Any]) -> object:
     return VALUE if task.get("field") in ("title", "disproof", "tags") else MENU
 
 
-async def on_done(update: Update, context: TekserContext) -> object:
+@moderator_command(parse=button(cb.EditChoice), refused=END)
+async def on_done(who: Acting, _: cb.EditChoice) -> object:
     """✔️ Done."""
-    who = await acting(update, context)
-    if who is None:
-        return END
-    await asyncio.to_thread(moderation(context).save_task, who.user_id, None)
-    await next_prompt(update, context, who, mr.edit_closed(who.tr))
+    await asyncio.to_thread(who.service.desks.save_task, who.user_id, None)
+    await who.next_prompt(mr_edit.edit_closed(who.tr))
     return END
 
 
-async def on_resend(update: Update, context: TekserContext) -> None:
+@moderator_command(parse=button(cb.EditResend))
+async def on_resend(who: Acting, data: cb.EditResend) -> None:
     """📨 Send the correction: the current card to every reader who got it in 30 days."""
-    who = await acting(update, context)
-    if who is None or update.callback_query is None:
-        return
-    items = cb.parts(update.callback_query.data or "")
-    service = moderation(context)
-    slug = await asyncio.to_thread(service.slug_of, cb.number(items, 1) or 0)
-    readers = await asyncio.to_thread(service.recipients, slug) if slug else []
-    await _drop_resend_button(update)
-    await say(context, who, mr.resend_started(who.tr, n=len(readers)))
-    context.application.create_task(_resend(context, who, readers), update=update)
+    service = who.service
+    slug = await asyncio.to_thread(service.debunks.slug_of, data.debunk_id)
+    readers = await asyncio.to_thread(service.queue.recipients, slug) if slug else []
+    await _drop_resend_button(who)
+    await who.say(mr_edit.resend_started(who.tr, n=len(readers)))
+    who.context.application.create_task(_resend(who, readers), update=who.update)
 
 
-async def _drop_resend_button(update: Update) -> None:
+async def _drop_resend_button(who: Acting) -> None:
     """The offer is taken: its button goes (the rest of the menu stays)."""
-    query = update.callback_query
+    query = who.update.callback_query
     assert query is not None
     await query.answer()
     message = query.message
     if not isinstance(message, Message) or message.reply_markup is None:
         return
     rows = [
-        [b for b in row if not str(b.callback_data or "").startswith(f"{cb.EDIT}:rs:")]
+        [b for b in row if cb.EditResend.parse(b.callback_data) is None]
         for row in message.reply_markup.inline_keyboard
     ]
     await query.edit_message_reply_markup(InlineKeyboardMarkup([r for r in rows if r]))
 
 
-async def _resend(context: TekserContext, who: Acting, readers: list[Any]) -> None:
-    sent = await deliver(context, readers, intro=mr_queue.correction_intro)
-    await say(context, who, mr.resent(who.tr, n=sent))
+async def _resend(who: Acting, readers: list[Any]) -> None:
+    sent = await deliver(who.context, readers, intro=mr_queue.correction_intro)
+    await who.say(mr_edit.resent(who.tr, n=sent))
 
 
-def _button(action: str) -> str:
-    return rf"^{cb.EDIT}:{action}(:|$)"
-
-
-TEXT = filters.TEXT & ~filters.COMMAND
-
-ENTRY_POINTS: list[BaseHandler[Update, Any, Any]] = [
-    CommandHandler("edit", on_edit, filters=filters.UpdateType.MESSAGE),
-    CallbackQueryHandler(on_edit, pattern=_button("open")),
+ENTRY_POINTS: Handlers = [
+    command("edit", on_edit),
+    pressed(cb.EditOpen, on_edit_button),
 ]
-STATES: dict[object, list[BaseHandler[Update, Any, Any]]] = {
+STATES: States = {
     MENU: [
-        CallbackQueryHandler(on_field, pattern=_button("f")),
-        CallbackQueryHandler(on_done, pattern=_button("done")),
+        pressed(cb.EditChoice, on_field, "f"),
+        pressed(cb.EditChoice, on_done, "done"),
     ],
-    VERDICT: [CallbackQueryHandler(on_verdict, pattern=_button("verdict"))],
-    LANG: [CallbackQueryHandler(on_language, pattern=_button("l"))],
-    VALUE: [MessageHandler(TEXT, on_value)],
-    REMOVE: [CallbackQueryHandler(on_remove, pattern=_button("rm"))],
+    VERDICT: [pressed(cb.EditChoice, on_verdict, "verdict")],
+    LANG: [pressed(cb.EditLanguage, on_language)],
+    VALUE: [message(on_value)],
+    REMOVE: [pressed(cb.EditRemove, on_remove)],
 }
-HANDLERS: list[BaseHandler[Update, Any, Any]] = [
-    CallbackQueryHandler(on_resend, pattern=_button("rs")),
+HANDLERS: Handlers = [
+    pressed(cb.EditResend, on_resend),
 ]

@@ -7,63 +7,42 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from telegram import Document, InputFile, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import filters
 
-from handlers.context import TekserContext
 from handlers.moderation import callback_data as cb
 from handlers.moderation import exchange_views as mr_exchange
-from handlers.moderation.access import (
-    Acting,
-    acting,
-    command_text,
-    moderation,
-    next_prompt,
-    say,
-    user_input,
-)
+from handlers.moderation.access import Acting, button, moderator_command
+from handlers.moderation.routes import END, NEW, Handlers, States, command, message, pressed
 from knowledge.formats.registry import ExchangeError, Format, ReadResult, read_text
 from knowledge.moderation.roles import ADMIN
 
-END = ConversationHandler.END
 FILE, CONFIRM = "import-file", "import-confirm"
 
 
-async def on_export(update: Update, context: TekserContext) -> None:
+@moderator_command(groups=True)
+async def on_export(who: Acting, text: str) -> None:
     """/export: the whole base as a debunk pack; /export claimreview: published as JSON-LD."""
-    who = await acting(update, context, groups=True)
-    if who is None:
-        return
-    fmt: Format = "claimreview" if command_text(update).lower().startswith("claim") else "pack"
-    text, n = await asyncio.to_thread(moderation(context).export, fmt)
+    fmt: Format = "claimreview" if text.lower().startswith("claim") else "pack"
+    text, n = await asyncio.to_thread(who.service.exchange.export, fmt)
     suffix = "claimreview" if fmt == "claimreview" else "debunks"
     name = f"tekser-{suffix}-{date.today():%Y%m%d}.json"
-    await context.bot.send_document(
+    await who.context.bot.send_document(
         who.chat_id,
         InputFile(text.encode("utf-8"), filename=name),
         caption=mr_exchange.export_caption(who.tr, n=n, fmt=fmt),
     )
 
 
-async def on_import(update: Update, context: TekserContext) -> object:
+@moderator_command(need=ADMIN, refused=END)
+async def on_import(who: Acting, _: str) -> object:
     """/import: asks for the file (or takes the document the command came with)."""
-    who = await acting(update, context, need=ADMIN)
-    if who is None:
-        return END
-    message = update.effective_message
-    if message is not None and message.document is not None:
-        return await on_file(update, context)
-    await say(context, who, mr_exchange.import_prompt(who.tr))
+    document = _document(who.update)
+    if document is not None:
+        return await _check_file(who, document)
+    await who.say(mr_exchange.import_prompt(who.tr))
     return FILE
 
 
@@ -73,92 +52,97 @@ class Loaded:
     read: ReadResult
 
 
-async def load(context: TekserContext, who: Acting, document: Document) -> Loaded | None:
+async def load(who: Acting, document: Document) -> Loaded | None:
     """Download and validate a document; None after telling the moderator why not."""
     name = document.file_name or "file.json"
-    limit = context.settings.import_max_bytes
+    limit = who.context.settings.import_max_bytes
     if (document.file_size or 0) > limit:
-        await say(context, who, mr_exchange.import_too_big(who.tr, limit_mb=limit // 2**20))
+        await who.say(mr_exchange.import_too_big(who.tr, limit_mb=limit // 2**20))
         return None
     try:
-        data = await (await context.bot.get_file(document.file_id)).download_as_bytearray()
-        return Loaded(name, read_text(name, bytes(data).decode("utf-8")))
+        data = await (await who.context.bot.get_file(document.file_id)).download_as_bytearray()
+        # parsing and validating up to 20 MB takes seconds: off the event loop, readers go on
+        return Loaded(name, await asyncio.to_thread(_read, name, bytes(data)))
     except UnicodeDecodeError:
         problem = mr_exchange.import_failed(who.tr, f"{name}: not UTF-8 text")
     except ExchangeError as error:
         problem = mr_exchange.import_failed(who.tr, str(error))
     except TelegramError as error:
         problem = mr_exchange.import_failed(who.tr, f"{name}: {error.message}")
-    await say(context, who, problem)
+    await who.say(problem)
     return None
 
 
-async def on_file(update: Update, context: TekserContext) -> object:
-    """The document: validated and compared with the base; the summary and Import / Cancel."""
-    who = await acting(update, context, need=ADMIN)
+def _read(name: str, data: bytes) -> ReadResult:
+    return read_text(name, data.decode("utf-8"))
+
+
+def _document(update: Update) -> Document | None:
     message = update.effective_message
-    if who is None or message is None or message.document is None:
-        return END
-    loaded = await load(context, who, message.document)
+    return message.document if message is not None else None
+
+
+@moderator_command(parse=_document, need=ADMIN, refused=END)
+async def on_file(who: Acting, document: Document) -> object:
+    """The document: validated and compared with the base; the summary and Import / Cancel."""
+    return await _check_file(who, document)
+
+
+async def _check_file(who: Acting, document: Document) -> object:
+    loaded = await load(who, document)
     if loaded is None:
         return FILE
-    service = moderation(context)
-    plan = await asyncio.to_thread(service.plan_import, loaded.read.debunks)
-    task = {"import": message.document.file_id, "name": loaded.name}
-    await asyncio.to_thread(service.save_task, who.user_id, task)
+    service = who.service
+    plan = await asyncio.to_thread(service.exchange.plan_import, loaded.read.debunks)
+    task = {"import": document.file_id, "name": loaded.name}
+    await asyncio.to_thread(service.desks.save_task, who.user_id, task)
     reply = mr_exchange.import_summary(
         who.tr, name=loaded.name, summary=plan, rejected=loaded.read.rejected,
         problems=loaded.read.problems,
     )  # fmt: skip
-    await say(context, who, reply)
+    await who.say(reply)
     return CONFIRM if plan.changed else END
 
 
-async def on_confirm(update: Update, context: TekserContext) -> object:
-    """✅ Import: the file is read again and its valid entries applied in one transaction."""
-    who = await acting(update, context, need=ADMIN)
-    if who is None:
-        return END
-    service = moderation(context)
-    task = await asyncio.to_thread(service.task, who.user_id)
-    await asyncio.to_thread(service.save_task, who.user_id, None)
-    if user_input(update) != "go" or not task.get("import"):
-        await next_prompt(update, context, who, mr_exchange.import_cancelled(who.tr))
+@moderator_command(parse=button(cb.ImportAnswer), need=ADMIN, refused=END)
+async def on_confirm(who: Acting, data: cb.ImportAnswer) -> object:
+    """✅ Import: the file is read again and its valid entries applied, a batch at a time."""
+    service = who.service
+    task = await asyncio.to_thread(service.desks.task, who.user_id)
+    await asyncio.to_thread(service.desks.save_task, who.user_id, None)
+    if data.answer != "go" or not task.get("import"):
+        await who.next_prompt(mr_exchange.import_cancelled(who.tr))
         return END
     document = Document(task["import"], task["import"], file_name=task.get("name"))
-    loaded = await load(context, who, document)
+    loaded = await load(who, document)
     if loaded is not None:
-        summary = await asyncio.to_thread(service.apply_import, who.actor, loaded.read.debunks)
-        await next_prompt(update, context, who, mr_exchange.imported(who.tr, summary))
+        summary = await asyncio.to_thread(
+            service.exchange.apply_import, who.actor, loaded.read.debunks
+        )
+        await who.next_prompt(mr_exchange.imported(who.tr, summary))
     return END
 
 
-async def on_not_a_document(update: Update, context: TekserContext) -> object:
+@moderator_command(need=ADMIN, refused=END)
+async def on_not_a_document(who: Acting, _: str) -> object:
     """Text where the file is expected."""
-    who = await acting(update, context, need=ADMIN)
-    if who is None:
-        return END
-    await say(context, who, mr_exchange.import_prompt(who.tr))
+    await who.say(mr_exchange.import_prompt(who.tr))
     return FILE
-
-
-def _button(action: str) -> str:
-    return rf"^{cb.IMPORT}:{action}$"
 
 
 IMPORT_CAPTION = filters.Document.ALL & filters.CaptionRegex(r"^/import(@\w+)?(\s|$)")
 
-ENTRY_POINTS: list[BaseHandler[Update, Any, Any]] = [
-    CommandHandler("import", on_import, filters=filters.UpdateType.MESSAGE),
-    MessageHandler(IMPORT_CAPTION & filters.UpdateType.MESSAGE, on_import),
+ENTRY_POINTS: Handlers = [
+    command("import", on_import),
+    message(on_import, IMPORT_CAPTION & NEW),
 ]
-STATES: dict[object, list[BaseHandler[Update, Any, Any]]] = {
+STATES: States = {
     FILE: [
-        MessageHandler(filters.Document.ALL, on_file),
-        MessageHandler(filters.TEXT & ~filters.COMMAND, on_not_a_document),
+        message(on_file, filters.Document.ALL),
+        message(on_not_a_document),
     ],
-    CONFIRM: [CallbackQueryHandler(on_confirm, pattern=_button("(go|no)"))],
+    CONFIRM: [pressed(cb.ImportAnswer, on_confirm)],
 }
-HANDLERS: list[BaseHandler[Update, Any, Any]] = [
-    CommandHandler("export", on_export, filters=filters.UpdateType.MESSAGE),
+HANDLERS: Handlers = [
+    command("export", on_export),
 ]

@@ -1,4 +1,4 @@
-"""What /import, /export and /stats say (pure)."""
+"""What /import and /export say (pure)."""
 
 from __future__ import annotations
 
@@ -6,18 +6,20 @@ from collections.abc import Sequence
 from html import escape
 
 from handlers.moderation import callback_data as cb
-from handlers.moderation.i18n import ModerationTranslator
+from handlers.moderation.i18n import MN_, ModerationTranslator
 from handlers.moderation.views import (
     button,
-    fit,
     keyboard,
+    notice,
 )
 from handlers.public.views import Reply, shorten
-from knowledge.debunks.cards import DebunkCard
 from knowledge.debunks.storage import ImportSummary
-from knowledge.moderation.statistics import Stats
 
 SHOWN_PROBLEMS = 10
+SEND_THE_FILE = MN_(
+    "Send the file as a document: a debunk pack (debunk-pack/1) or ClaimReview JSON-LD. "
+    "Nothing changes before you confirm."
+)
 
 
 def export_caption(tr: ModerationTranslator, *, n: int, fmt: str) -> str:
@@ -26,14 +28,7 @@ def export_caption(tr: ModerationTranslator, *, n: int, fmt: str) -> str:
 
 
 def import_prompt(tr: ModerationTranslator) -> Reply:
-    return Reply(
-        escape(
-            tr.m_(
-                "Send the file as a document: a debunk pack (debunk-pack/1) or ClaimReview "
-                "JSON-LD. Nothing changes before you confirm."
-            )
-        )
-    )
+    return notice(tr, SEND_THE_FILE)
 
 
 def import_failed(tr: ModerationTranslator, problem: str) -> Reply:
@@ -79,8 +74,8 @@ def import_summary(
         "\n".join(lines),
         keyboard(
             [
-                button("✅ " + label, "go", prefix=cb.IMPORT),
-                button("✖️ " + m_("Cancel"), "no", prefix=cb.IMPORT),
+                button("✅ " + label, cb.ImportAnswer("go")),
+                button("✖️ " + m_("Cancel"), cb.ImportAnswer("no")),
             ]
         ),
     )
@@ -96,55 +91,4 @@ def imported(tr: ModerationTranslator, summary: ImportSummary) -> Reply:
 
 
 def import_cancelled(tr: ModerationTranslator) -> Reply:
-    return Reply(escape(tr.m_("Import cancelled: nothing was written.")))
-
-
-def stats_reply(tr: ModerationTranslator, stats: Stats, cards: dict[str, DebunkCard]) -> Reply:
-    m_ = tr.m_
-    lines = [
-        "<b>" + escape(m_("Tekser statistics")) + "</b>",
-        escape(
-            m_("Checks: today {today} · 7 days {week} · 30 days {month}").format(
-                today=stats.today, week=stats.week, month=stats.month
-            )
-        ),
-        escape(
-            m_("Answers (30 days): match {match} · possible {possible} · none {none}").format(
-                match=_percent(stats.share("match")),
-                possible=_percent(stats.share("possible")),
-                none=_percent(stats.share("none")),
-            )
-        ),
-        escape(m_("Waiting in the queue: {n}").format(n=stats.pending)),
-    ]
-    if stats.top:
-        lines.append("<b>" + escape(m_("Most hit debunks (30 days):")) + "</b>")
-        for slug, hits in stats.top:
-            card = cards.get(slug)
-            title = escape(shorten(card.title(tr.lang), 50)) if card else ""
-            lines.append(f"• <code>{escape(slug)}</code> {hits} — {title}")
-    if stats.feedback:
-        lines.append("<b>" + escape(m_("Feedback (👍 share):")) + "</b>")
-        for fb in stats.feedback:
-            lines.append(
-                f"• <code>{escape(fb.slug)}</code> 👍 {fb.up} / 👎 {fb.down} "
-                f"({_percent(fb.share_up)})"
-            )
-    if stats.languages:
-        langs = ", ".join(f"{lang} {n}" for lang, n in stats.languages)
-        lines.append(escape(m_("Languages (30 days):")) + " " + escape(langs))
-    return Reply(fit(lines))
-
-
-def _percent(share: float) -> str:
-    return f"{round(share * 100)}%"
-
-
-def chart_labels(tr: ModerationTranslator) -> dict[str, str]:
-    m_ = tr.m_
-    return {
-        "title": m_("Checks per day, last 30 days"),
-        "match": m_("match"),
-        "possible": m_("possible"),
-        "none": m_("none"),
-    }
+    return notice(tr, MN_("Import cancelled: nothing was written."))

@@ -13,15 +13,10 @@ known) rather than `_`, so the public catalog's extraction never picks them up. 
 
 from __future__ import annotations
 
-import gettext
-from dataclasses import dataclass
-from functools import cache
-
-from babel.support import Translations
-
-from handlers.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALES_DIR
+from handlers.i18n import Translator, translator
 
 DOMAIN = "moderation"
+ModerationTranslator = Translator  # a translator of the moderation domain
 
 
 def MN_(message: str) -> str:
@@ -29,22 +24,5 @@ def MN_(message: str) -> str:
     return message
 
 
-@dataclass(frozen=True)
-class ModerationTranslator:
-    """One language of the moderation catalog."""
-
-    lang: str
-    catalog: gettext.NullTranslations
-
-    def m_(self, message: str) -> str:
-        return self.catalog.gettext(message)
-
-    def mn_(self, singular: str, plural: str, n: int) -> str:
-        return self.catalog.ngettext(singular, plural, n)
-
-
-@cache
-def moderation_translator(lang: str) -> ModerationTranslator:
-    if lang not in LANGUAGES:
-        lang = DEFAULT_LANGUAGE
-    return ModerationTranslator(lang, Translations.load(str(LOCALES_DIR), [lang], DOMAIN))
+def moderation_translator(lang: str) -> Translator:
+    return translator(lang, DOMAIN)

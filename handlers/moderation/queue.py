@@ -16,16 +16,7 @@ from typing import Any, cast
 
 from telegram import Message, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    ApplicationHandlerStop,
-    BaseHandler,
-    CallbackContext,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ApplicationHandlerStop, CallbackContext, CallbackQueryHandler
 
 from handlers.context import TekserContext, send_reply
 from handlers.moderation import add
@@ -35,36 +26,34 @@ from handlers.moderation import queue_views as mr_queue
 from handlers.moderation import views as mr
 from handlers.moderation.access import (
     Acting,
-    acting,
-    command_text,
-    input_number,
+    button,
     moderation,
+    moderator_command,
     moderator_translator,
-    next_prompt,
-    say,
-    show,
     user_input,
 )
 from handlers.moderation.delivery import deliver_answers
 from handlers.moderation.i18n import moderation_translator
+from handlers.moderation.routes import END, Handlers, States, command, message, pressed
 from handlers.public import callback_data as public_callbacks
 from handlers.public.incoming import read_message
 from handlers.public.views import Reply
+from knowledge.matching.languages import claim_language
 from knowledge.moderation import editing
 from knowledge.moderation.drafts import DraftDebunk
 from knowledge.moderation.editing import EditError
+from knowledge.moderation.review import QueueGroup
 
 log = logging.getLogger(__name__)
 
-END = ConversationHandler.END
 SEARCH = "queue-search"
 ANNOUNCE_JOB = "moderation-announce"
 
 
-async def queue_reply(context: TekserContext, who: Acting, position: int = 1) -> Reply:
+async def queue_reply(who: Acting, position: int = 1) -> Reply:
     """The group at `position` (1-based; past the end starts again), or "empty"."""
-    service = moderation(context)
-    groups = await asyncio.to_thread(service.queue)
+    service = who.service
+    groups = await asyncio.to_thread(service.queue.queue)
     if not groups:
         return mr_queue.queue_empty(who.tr)
     position = position if 1 <= position <= len(groups) else 1
@@ -75,180 +64,156 @@ async def queue_reply(context: TekserContext, who: Acting, position: int = 1) ->
     )
 
 
-async def on_queue(update: Update, context: TekserContext) -> None:
-    """/queue: the oldest pending submission (with identical ones counted) and its buttons."""
-    who = await acting(update, context, groups=True)
-    if who is not None:
-        await say(context, who, await queue_reply(context, who))
-
-
-async def on_next(update: Update, context: TekserContext) -> None:
-    """⏭ Next (in place) and ↩️ Back / the queue again."""
-    who = await acting(update, context, groups=True)
-    if who is None or update.callback_query is None:
-        return
-    items = cb.parts(update.callback_query.data or "")
-    position = (cb.number(items, 1) or 0) + 1 if cb.text(items, 0) == "k" else 1
-    await show(update, context, who, await queue_reply(context, who, position))
-
-
-async def on_link(update: Update, context: TekserContext) -> None:
-    """🔗 Link to a debunk: the closest published debunks, and a search button."""
-    who = await acting(update, context, groups=True)
-    if who is None:
-        return
-    service = moderation(context)
-    group = await asyncio.to_thread(service.group, input_number(update))
+async def _waiting(who: Acting, submission: int) -> QueueGroup | None:
+    """The submission's group while it waits, else None after saying someone dealt with it."""
+    group = await asyncio.to_thread(who.service.queue.group, submission)
     if group is None:
-        await _gone(update, who)
+        await who.alert(mr_queue.queue_gone(who.tr))
+    return group
+
+
+@moderator_command(groups=True)
+async def on_queue(who: Acting, _: str) -> None:
+    """/queue: the oldest pending submission (with identical ones counted) and its buttons."""
+    await who.say(await queue_reply(who))
+
+
+@moderator_command(parse=button(cb.QueueNext), groups=True)
+async def on_next(who: Acting, data: cb.QueueNext) -> None:
+    """⏭ Next (in place)."""
+    await who.show(await queue_reply(who, data.position + 1))
+
+
+@moderator_command(parse=button(cb.QueueAction), groups=True)
+async def on_back(who: Acting, _: cb.QueueAction) -> None:
+    """↩️ Back / the queue again, from its start."""
+    await who.show(await queue_reply(who))
+
+
+@moderator_command(parse=button(cb.QueueAction), groups=True)
+async def on_link(who: Acting, data: cb.QueueAction) -> None:
+    """🔗 Link to a debunk: the closest published debunks, and a search button."""
+    group = await _waiting(who, data.submission)
+    if group is None:
         return
-    candidates = await asyncio.to_thread(service.candidates, group.text)
-    await show(update, context, who, mr_queue.link_candidates(who.tr, group, candidates))
+    candidates = await asyncio.to_thread(who.service.queue.candidates, group.text)
+    await who.show(mr_queue.link_candidates(who.tr, group, candidates))
 
 
-async def on_search(update: Update, context: TekserContext) -> object:
+@moderator_command(parse=button(cb.QueueAction), refused=END)
+async def on_search(who: Acting, data: cb.QueueAction) -> object:
     """🔎 Search: the next message is a search among all debunks."""
-    who = await acting(update, context)
-    if who is None:
-        return END
-    head = input_number(update)
-    await asyncio.to_thread(moderation(context).save_task, who.user_id, {"link": head})
-    await next_prompt(update, context, who, mr_queue.search_prompt(who.tr))
+    task = {"link": data.submission}
+    await asyncio.to_thread(who.service.desks.save_task, who.user_id, task)
+    await who.next_prompt(mr_queue.search_prompt(who.tr))
     return SEARCH
 
 
-async def on_search_text(update: Update, context: TekserContext) -> object:
+@moderator_command(parse=user_input, refused=END)
+async def on_search_text(who: Acting, query: str) -> object:
     """The words to search for: results as buttons (send other words to search again)."""
-    who = await acting(update, context)
-    if who is None:
-        return END
-    service = moderation(context)
-    task = await asyncio.to_thread(service.task, who.user_id)
-    query = user_input(update)
-    items = await asyncio.to_thread(service.find, query)
+    service = who.service
+    task = await asyncio.to_thread(service.desks.task, who.user_id)
+    items = await asyncio.to_thread(service.debunks.find, query)
     head = int(task.get("link", 0))
-    await say(context, who, mr_queue.search_results(who.tr, head=head, query=query, items=items))
+    await who.say(mr_queue.search_results(who.tr, head=head, query=query, items=items))
     return SEARCH
 
 
-async def on_pick(update: Update, context: TekserContext) -> object:
+def _picked(update: Update) -> cb.QueuePick | None:
+    """A debunk picked for a submission, or the ☑️ toggle of the same choice."""
+    return button(cb.QueuePick)(update) or button(cb.QueueToggle)(update)
+
+
+@moderator_command(parse=_picked, groups=True, refused=END)
+async def on_pick(who: Acting, data: cb.QueuePick) -> object:
     """A debunk picked (or ☑️ toggled): confirm the link, with "add as a wording" ticked."""
-    who = await acting(update, context, groups=True)
-    if who is None or update.callback_query is None:
-        return END
-    items = cb.parts(update.callback_query.data or "")
-    head, debunk_id, tick = (cb.number(items, i) or 0 for i in (1, 2, 3))
-    service = moderation(context)
-    group = await asyncio.to_thread(service.group, head)
-    listing = await asyncio.to_thread(service.listing, debunk_id)
+    group = await asyncio.to_thread(who.service.queue.group, data.submission)
+    listing = await asyncio.to_thread(who.service.debunks.listing, data.debunk_id)
     if group is None or listing is None:
-        await _gone(update, who)
+        await who.alert(mr_queue.queue_gone(who.tr))
         return END
-    await show(
-        update, context, who, mr_queue.link_confirm(who.tr, group, listing, add_wording=tick == 1)
-    )
+    tick = data.add_wording == 1
+    await who.show(mr_queue.link_confirm(who.tr, group, listing, add_wording=tick))
     return END
 
 
-async def on_confirm_link(update: Update, context: TekserContext) -> None:
+@moderator_command(parse=button(cb.QueueConfirm), groups=True)
+async def on_confirm_link(who: Acting, data: cb.QueueConfirm) -> None:
     """✅ Link: the group is answered; its senders get the card if it is published."""
-    who = await acting(update, context, groups=True)
-    if who is None or update.callback_query is None:
-        return
-    items = cb.parts(update.callback_query.data or "")
-    head, debunk_id, tick = (cb.number(items, i) or 0 for i in (1, 2, 3))
-    service = moderation(context)
-    slug = await asyncio.to_thread(service.slug_of, debunk_id)
+    service = who.service
+    slug = await asyncio.to_thread(service.debunks.slug_of, data.debunk_id)
     try:
         result = await asyncio.to_thread(
-            service.link, who.actor, submission_id=head, slug=slug or "", add_wording=tick == 1
-        )
+            service.queue.link, who.actor, submission_id=data.submission, slug=slug or "",
+            add_wording=data.add_wording == 1,
+        )  # fmt: skip
     except EditError as error:
-        await next_prompt(update, context, who, mr.edit_error(who.tr, error))
+        await who.next_prompt(mr.edit_error(who.tr, error))
         return
     if result is None:
-        await _gone(update, who)
+        await who.alert(mr_queue.queue_gone(who.tr))
         return
-    delivered = await deliver_answers(context, result.slug) if result.published else 0
-    await show(update, context, who, mr_queue.linked(who.tr, result, delivered=delivered))
-    await say(context, who, await queue_reply(context, who))
+    delivered = await deliver_answers(who.context, result.slug) if result.published else 0
+    await who.show(mr_queue.linked(who.tr, result, delivered=delivered))
+    await who.say(await queue_reply(who))
 
 
-async def on_new_debunk(update: Update, context: TekserContext) -> object:
+@moderator_command(parse=button(cb.QueueAction), refused=END)
+async def on_new_debunk(who: Acting, data: cb.QueueAction) -> object:
     """➕ New debunk: /add with the submission's text as the claim (its language to confirm)."""
-    who = await acting(update, context)
-    if who is None:
-        return END
-    service = moderation(context)
-    group = await asyncio.to_thread(service.group, input_number(update))
+    group = await _waiting(who, data.submission)
     if group is None:
-        await _gone(update, who)
         return END
     text = group.text[: editing.WORDING_MAX]
-    draft = DraftDebunk(claim=text, lang=editing.detect_language(text), stage=add.LANG)
+    draft = DraftDebunk(claim=text, lang=claim_language(text), stage=add.LANG)
     draft.submission_ids = list(group.ids)
-    await asyncio.to_thread(service.save_draft, who.user_id, draft)
-    await next_prompt(update, context, who, mr_add.claim_language(who.tr, draft))
+    await asyncio.to_thread(who.service.desks.save_draft, who.user_id, draft)
+    await who.next_prompt(mr_add.claim_language(who.tr, draft))
     return add.LANG
 
 
-async def on_dismiss(update: Update, context: TekserContext) -> None:
+@moderator_command(parse=button(cb.QueueDismiss), groups=True)
+async def on_dismiss(who: Acting, data: cb.QueueDismiss) -> None:
     """🙅 Not a claim / ✅ True / 🚫 Spam."""
-    who = await acting(update, context, groups=True)
-    if who is None or update.callback_query is None:
-        return
-    items = cb.parts(update.callback_query.data or "")
-    reason = mr_queue.REASON_CODES.get(cb.text(items, 2), "not-a-claim")
-    service = moderation(context)
+    reason = mr_queue.REASON_CODES.get(data.reason, "not-a-claim")
     group = await asyncio.to_thread(
-        service.dismiss, who.actor, submission_id=cb.number(items, 1) or 0, reason=reason
+        who.service.queue.dismiss, who.actor, submission_id=data.submission, reason=reason
     )
     if group is None:
-        await _gone(update, who)
+        await who.alert(mr_queue.queue_gone(who.tr))
         return
-    await show(update, context, who, mr_queue.dismissed(who.tr, reason=reason, group=group))
+    await who.show(mr_queue.dismissed(who.tr, reason=reason, group=group))
     if reason != "spam":
-        await say(context, who, await queue_reply(context, who))
+        await who.say(await queue_reply(who))
 
 
-async def on_block(update: Update, context: TekserContext) -> None:
+@moderator_command(parse=button(cb.QueueAction), groups=True)
+async def on_block(who: Acting, data: cb.QueueAction) -> None:
     """🚫 Block the sender (after dismissing as spam)."""
-    who = await acting(update, context, groups=True)
-    if who is None:
-        return
-    service = moderation(context)
-    ids = await asyncio.to_thread(service.spam_senders, input_number(update))
-    n = await asyncio.to_thread(service.block, who.actor, submission_ids=ids)
-    await show(update, context, who, mr_queue.blocked(who.tr, n=n))
+    service = who.service
+    ids = await asyncio.to_thread(service.queue.spam_senders, data.submission)
+    n = await asyncio.to_thread(service.queue.block, who.actor, submission_ids=ids)
+    await who.show(mr_queue.blocked(who.tr, n=n))
 
 
-async def on_unblock(update: Update, context: TekserContext) -> None:
+@moderator_command(groups=True)
+async def on_unblock(who: Acting, text: str) -> None:
     """/unblock: the blocked senders with buttons; /unblock <number> unblocks one."""
-    who = await acting(update, context, groups=True)
-    if who is None:
-        return
-    service = moderation(context)
-    wanted = command_text(update).lstrip("#")
+    service = who.service
+    wanted = text.lstrip("#")
     if wanted.isdigit():
-        row = await asyncio.to_thread(service.unblock, who.actor, block_id=int(wanted))
-        await say(context, who, mr_queue.unblocked(who.tr, found=row is not None))
+        row = await asyncio.to_thread(service.queue.unblock, who.actor, block_id=int(wanted))
+        await who.say(mr_queue.unblocked(who.tr, found=row is not None))
         return
-    await say(context, who, mr_queue.blocks_list(who.tr, await asyncio.to_thread(service.blocks)))
+    await who.say(mr_queue.blocks_list(who.tr, await asyncio.to_thread(service.queue.blocks)))
 
 
-async def on_unblock_button(update: Update, context: TekserContext) -> None:
+@moderator_command(parse=button(cb.Unblock), groups=True)
+async def on_unblock_button(who: Acting, data: cb.Unblock) -> None:
     """✅ Unblock #n."""
-    who = await acting(update, context, groups=True)
-    if who is None:
-        return
-    block_id = input_number(update)
-    row = await asyncio.to_thread(moderation(context).unblock, who.actor, block_id=block_id)
-    await show(update, context, who, mr_queue.unblocked(who.tr, found=row is not None))
-
-
-async def _gone(update: Update, who: Acting) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(mr_queue.queue_gone(who.tr), show_alert=True)
+    row = await asyncio.to_thread(who.service.queue.unblock, who.actor, block_id=data.block_id)
+    await who.show(mr_queue.unblocked(who.tr, found=row is not None))
 
 
 # ---------------------------------------------------------------- around public submissions
@@ -258,7 +223,7 @@ async def before_submit(update: Update, context: TekserContext) -> None:
     """Ahead of the public "Send to fact-checkers": a blocked reader is stopped here."""
     query = update.callback_query
     assert query is not None
-    if await asyncio.to_thread(moderation(context).is_blocked, query.from_user.id):
+    if await asyncio.to_thread(moderation(context).queue.is_blocked, query.from_user.id):
         tr = await moderator_translator(context, update)
         await query.answer(mr_queue.blocked_submitter(tr), show_alert=True)
         raise ApplicationHandlerStop
@@ -274,7 +239,9 @@ async def after_submit(update: Update, context: TekserContext) -> None:
     if original is None:
         return
     text, user = read_message(original).query, query.from_user
-    await asyncio.to_thread(moderation(context).record_contact, user.id, text=text, chat_id=user.id)
+    await asyncio.to_thread(
+        moderation(context).queue.record_contact, user.id, text=text, chat_id=user.id
+    )
     schedule_announcement(context)
 
 
@@ -291,7 +258,7 @@ async def announce(job_context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Tell the moderators' chat about the submissions that arrived since the last time."""
     context = cast(TekserContext, job_context)
     chat_id = context.settings.moderator_chat_id
-    news = await asyncio.to_thread(moderation(context).take_announcement)
+    news = await asyncio.to_thread(moderation(context).queue.take_announcement)
     if news is None or chat_id is None:
         return
     tr = moderation_translator(context.settings.moderator_chat_language)
@@ -301,36 +268,32 @@ async def announce(job_context: CallbackContext[Any, Any, Any, Any]) -> None:
         log.warning("cannot announce in the moderators' chat: %s", error.message)
 
 
-def _button(action: str) -> str:
-    return rf"^{cb.QUEUE}:{action}(:|$)"
-
-
-TEXT = filters.TEXT & ~filters.COMMAND
-
-ENTRY_POINTS: list[BaseHandler[Update, Any, Any]] = [
-    CallbackQueryHandler(on_search, pattern=_button("f")),
-    CallbackQueryHandler(on_new_debunk, pattern=_button("n")),
+ENTRY_POINTS: Handlers = [
+    pressed(cb.QueueAction, on_search, cb.QUEUE_SEARCH),
+    pressed(cb.QueueAction, on_new_debunk, cb.QUEUE_NEW),
 ]
-STATES: dict[object, list[BaseHandler[Update, Any, Any]]] = {
+STATES: States = {
     SEARCH: [
-        MessageHandler(TEXT, on_search_text),
-        CallbackQueryHandler(on_pick, pattern=_button("p")),
+        message(on_search_text),
+        pressed(cb.QueuePick, on_pick),
     ],
 }
-HANDLERS: list[BaseHandler[Update, Any, Any]] = [
-    CommandHandler("queue", on_queue, filters=filters.UpdateType.MESSAGE),
-    CommandHandler("unblock", on_unblock, filters=filters.UpdateType.MESSAGE),
-    CallbackQueryHandler(on_next, pattern=_button("(k|q)")),
-    CallbackQueryHandler(on_link, pattern=_button("l")),
-    CallbackQueryHandler(on_pick, pattern=_button("(p|t)")),
-    CallbackQueryHandler(on_confirm_link, pattern=_button("y")),
-    CallbackQueryHandler(on_dismiss, pattern=_button("d")),
-    CallbackQueryHandler(on_block, pattern=_button("b")),
-    CallbackQueryHandler(on_unblock_button, pattern=cb.pattern(cb.UNBLOCK)),
+HANDLERS: Handlers = [
+    command("queue", on_queue),
+    command("unblock", on_unblock),
+    pressed(cb.QueueNext, on_next),
+    pressed(cb.QueueAction, on_back, cb.QUEUE_BACK),
+    pressed(cb.QueueAction, on_link, cb.QUEUE_LINK),
+    pressed(cb.QueuePick, on_pick),
+    pressed(cb.QueueToggle, on_pick),
+    pressed(cb.QueueConfirm, on_confirm_link),
+    pressed(cb.QueueDismiss, on_dismiss),
+    pressed(cb.QueueAction, on_block, cb.QUEUE_BLOCK),
+    pressed(cb.Unblock, on_unblock_button),
 ]
-BEFORE_PUBLIC: list[BaseHandler[Update, Any, Any]] = [
+BEFORE_PUBLIC: Handlers = [
     CallbackQueryHandler(before_submit, pattern=public_callbacks.SUBMIT_PATTERN),
 ]
-AFTER_PUBLIC: list[BaseHandler[Update, Any, Any]] = [
+AFTER_PUBLIC: Handlers = [
     CallbackQueryHandler(after_submit, pattern=public_callbacks.SUBMIT_PATTERN),
 ]

@@ -12,6 +12,7 @@ from handlers.moderation.views import (
     STATUS_ICONS,
     button,
     keyboard,
+    notice,
     sent_to,
     title_text,
     when,
@@ -19,8 +20,7 @@ from handlers.moderation.views import (
 from handlers.public.views import Reply, shorten
 from knowledge.debunks.cards import pick_language
 from knowledge.debunks.catalogue import Listing
-from knowledge.moderation.review import Announcement, BlockedSubmitter, QueueGroup
-from knowledge.moderation.service import LinkResult
+from knowledge.moderation.review import Announcement, BlockedSubmitter, LinkResult, QueueGroup
 
 QUEUE_TEXT_LIMIT = 1500
 REASON_NAMES = {"not-a-claim": MN_("not a claim"), "true": MN_("true"), "spam": MN_("spam")}
@@ -47,21 +47,21 @@ def queue_item(
         "\n".join(lines),
         keyboard(
             [
-                button("🔗 " + m_("Link to a debunk"), "l", sid, prefix=cb.QUEUE),
-                button("➕ " + m_("New debunk"), "n", sid, prefix=cb.QUEUE),
+                button("🔗 " + m_("Link to a debunk"), cb.QueueAction(cb.QUEUE_LINK, sid)),
+                button("➕ " + m_("New debunk"), cb.QueueAction(cb.QUEUE_NEW, sid)),
             ],
             [
-                button("🙅 " + m_("Not a claim"), "d", sid, "nc", prefix=cb.QUEUE),
-                button("✅ " + m_("True"), "d", sid, "tr", prefix=cb.QUEUE),
-                button("🚫 " + m_("Spam"), "d", sid, "sp", prefix=cb.QUEUE),
+                button("🙅 " + m_("Not a claim"), cb.QueueDismiss(sid, "nc")),
+                button("✅ " + m_("True"), cb.QueueDismiss(sid, "tr")),
+                button("🚫 " + m_("Spam"), cb.QueueDismiss(sid, "sp")),
             ],
-            [button("⏭ " + m_("Next"), "k", position, prefix=cb.QUEUE)],
+            [button("⏭ " + m_("Next"), cb.QueueNext(position))],
         ),
     )
 
 
 def queue_empty(tr: ModerationTranslator) -> Reply:
-    return Reply("📭 " + escape(tr.m_("The queue is empty. Thank you!")))
+    return notice(tr, MN_("The queue is empty. Thank you!"), "📭")
 
 
 def queue_gone(tr: ModerationTranslator) -> str:
@@ -82,20 +82,18 @@ def link_candidates(
         label = (
             f"{round(score * 100)}% {icon} {shorten(pick_language(listing.titles, tr.lang), 40)}"
         )
-        rows.append([button(label, "p", group.head, listing.id, 1, prefix=cb.QUEUE)])
+        rows.append([button(label, cb.QueuePick(group.head, listing.id, 1))])
     rows.append(
         [
-            button("🔎 " + m_("Search"), "f", group.head, prefix=cb.QUEUE),
-            button("↩️ " + m_("Back"), "q", group.head, prefix=cb.QUEUE),
+            button("🔎 " + m_("Search"), cb.QueueAction(cb.QUEUE_SEARCH, group.head)),
+            button("↩️ " + m_("Back"), cb.QueueAction(cb.QUEUE_BACK, group.head)),
         ]
     )
     return Reply("\n".join(lines), keyboard(*rows))
 
 
 def search_prompt(tr: ModerationTranslator) -> Reply:
-    return Reply(
-        escape(tr.m_("Send words to search for (drafts and retired debunks are included)."))
-    )
+    return notice(tr, MN_("Send words to search for (drafts and retired debunks are included)."))
 
 
 def search_results(
@@ -109,7 +107,7 @@ def search_results(
         [
             button(
                 f"{STATUS_ICONS.get(i.status, '')} {shorten(pick_language(i.titles, tr.lang), 45)}",
-                "p", head, i.id, 1, prefix=cb.QUEUE,
+                cb.QueuePick(head, i.id, 1),
             )
         ]
         for i in items
@@ -138,12 +136,12 @@ def link_confirm(
         "\n".join(lines),
         keyboard(
             [
-                button(f"{tick} " + m_("Add the text as a wording"), "t", head, debunk,
-                       int(not add_wording), prefix=cb.QUEUE)
+                button(f"{tick} " + m_("Add the text as a wording"), cb.QueueToggle(head, debunk,
+                       int(not add_wording)))
             ],
             [
-                button("✅ " + m_("Link"), "y", head, debunk, int(add_wording), prefix=cb.QUEUE),
-                button("↩️ " + m_("Back"), "l", head, prefix=cb.QUEUE),
+                button("✅ " + m_("Link"), cb.QueueConfirm(head, debunk, int(add_wording))),
+                button("↩️ " + m_("Back"), cb.QueueAction(cb.QUEUE_LINK, head)),
             ],
         ),
     )  # fmt: skip
@@ -181,8 +179,10 @@ def dismissed(tr: ModerationTranslator, *, reason: str, group: QueueGroup) -> Re
         f"✅ {escape(text)}\n{escape(ask)}",
         keyboard(
             [
-                button("🚫 " + tr.m_("Block the sender"), "b", group.head, prefix=cb.QUEUE),
-                button("⏭ " + tr.m_("Next"), "q", 0, prefix=cb.QUEUE),
+                button(
+                    "🚫 " + tr.m_("Block the sender"), cb.QueueAction(cb.QUEUE_BLOCK, group.head)
+                ),
+                button("⏭ " + tr.m_("Next"), cb.QueueAction(cb.QUEUE_BACK, 0)),
             ]
         ),
     )
@@ -195,7 +195,8 @@ def blocked(tr: ModerationTranslator, *, n: int) -> Reply:
         n,
     ).format(n=n)
     return Reply(
-        "🚫 " + escape(text), keyboard([button("⏭ " + tr.m_("Next"), "q", 0, prefix=cb.QUEUE)])
+        "🚫 " + escape(text),
+        keyboard([button("⏭ " + tr.m_("Next"), cb.QueueAction(cb.QUEUE_BACK, 0))]),
     )
 
 
@@ -209,7 +210,7 @@ def blocks_list(tr: ModerationTranslator, blocks: Sequence[BlockedSubmitter]) ->
             f"#{block.id} · {escape(when(block.blocked_at))} · "
             f"<i>{escape(shorten(block.sample, 80))}</i>"
         )
-        rows.append([button(f"✅ {tr.m_('Unblock')} #{block.id}", block.id, prefix=cb.UNBLOCK)])
+        rows.append([button(f"✅ {tr.m_('Unblock')} #{block.id}", cb.Unblock(block.id or 0))])
     return Reply("\n".join(lines), keyboard(*rows))
 
 

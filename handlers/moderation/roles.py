@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
 
 from telegram import Message, MessageOrigin, Update
-from telegram.ext import BaseHandler, CommandHandler, filters
 
-from handlers.context import TekserContext
+from handlers.moderation import roles_views as mr_roles
 from handlers.moderation import views as mr
-from handlers.moderation.access import acting, moderation, say
-from knowledge.moderation.roles import ADMIN, GRANTABLE
-from knowledge.moderation.service import NotAllowed
+from handlers.moderation.access import Acting, command_text, moderator_command
+from handlers.moderation.routes import Handlers, command
+from knowledge.moderation.roles import ADMIN, GRANTABLE, NotAllowed
 
 
 @dataclass(frozen=True)
@@ -43,67 +41,57 @@ def target_of(args: list[str], reply: Message | None) -> Target:
     return Target(None, role)
 
 
-async def on_grant(update: Update, context: TekserContext) -> None:
+def _target(update: Update) -> Target:
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    return target_of(command_text(update).split(), replied)
+
+
+@moderator_command(parse=_target, need=ADMIN, groups=True)
+async def on_grant(who: Acting, target: Target) -> None:
     """/grant <user_id> <admin|editor> (or as a reply to a forwarded message of the person)."""
-    who = await acting(update, context, need=ADMIN, groups=True)
-    if who is None:
-        return
-    target = target_of(context.args or [], _replied(update))
     if target.hidden:
-        await say(context, who, mr.hidden_forward(who.tr))
+        await who.say(mr_roles.hidden_forward(who.tr))
     elif target.user_id is None or target.role is None:
-        await say(context, who, mr.usage(who.tr, "/grant 123456789 editor"))
+        await who.say(mr.usage(who.tr, "/grant 123456789 editor"))
     else:
-        service = moderation(context)
+        service = who.service
         try:
             row = await asyncio.to_thread(
-                service.grant, who.actor, user_id=target.user_id, role=target.role,
+                service.roles.grant, who.actor, user_id=target.user_id, role=target.role,
                 name=target.name,
             )  # fmt: skip
         except NotAllowed:
-            await say(context, who, mr.not_allowed_to_manage(who.tr))
+            await who.say(mr_roles.not_allowed_to_manage(who.tr))
             return
-        await say(context, who, mr.granted(who.tr, moderator=row))
+        await who.say(mr_roles.granted(who.tr, moderator=row))
 
 
-async def on_revoke(update: Update, context: TekserContext) -> None:
+def _revoked(update: Update) -> int | None:
+    return _target(update).user_id
+
+
+@moderator_command("/revoke 123456789", parse=_revoked, need=ADMIN, groups=True)
+async def on_revoke(who: Acting, user_id: int) -> None:
     """/revoke <user_id> (or as a reply to a forwarded message of the person)."""
-    who = await acting(update, context, need=ADMIN, groups=True)
-    if who is None:
-        return
-    target = target_of(context.args or [], _replied(update))
-    if target.user_id is None:
-        await say(context, who, mr.usage(who.tr, "/revoke 123456789"))
-        return
     try:
-        removed = await asyncio.to_thread(
-            moderation(context).revoke, who.actor, user_id=target.user_id
-        )
+        removed = await asyncio.to_thread(who.service.roles.revoke, who.actor, user_id=user_id)
     except NotAllowed:
-        await say(context, who, mr.not_allowed_to_manage(who.tr))
+        await who.say(mr_roles.not_allowed_to_manage(who.tr))
         return
-    await say(context, who, mr.revoked(who.tr, user_id=target.user_id, removed=removed))
+    await who.say(mr_roles.revoked(who.tr, user_id=user_id, removed=removed))
 
 
-async def on_moderators(update: Update, context: TekserContext) -> None:
+@moderator_command(groups=True)
+async def on_moderators(who: Acting, _: str) -> None:
     """/moderators: owners, admins and editors."""
-    who = await acting(update, context, groups=True)
-    if who is None:
-        return
-    service = moderation(context)
-    rows = await asyncio.to_thread(service.moderators)
-    await say(context, who, mr.moderators_list(who.tr, owners=service.owner_ids, moderators=rows))
+    service = who.service
+    rows = await asyncio.to_thread(service.roles.moderators)
+    await who.say(mr_roles.moderators_list(who.tr, owners=service.roles.owner_ids, moderators=rows))
 
 
-def _replied(update: Update) -> Message | None:
-    message = update.effective_message
-    return message.reply_to_message if message is not None else None
-
-
-NEW = filters.UpdateType.MESSAGE
-
-HANDLERS: list[BaseHandler[Update, Any, Any]] = [
-    CommandHandler("grant", on_grant, filters=NEW),
-    CommandHandler("revoke", on_revoke, filters=NEW),
-    CommandHandler("moderators", on_moderators, filters=NEW),
+HANDLERS: Handlers = [
+    command("grant", on_grant),
+    command("revoke", on_revoke),
+    command("moderators", on_moderators),
 ]

@@ -4,30 +4,26 @@ languages, and a chart of daily checks and answers for the last 30 days."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from telegram import InputFile, Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram import InputFile
 
-from handlers.context import TekserContext
-from handlers.moderation import exchange_views as mr_exchange
-from handlers.moderation.access import acting, moderation, say
+from handlers.moderation import stats_views as mr_stats
+from handlers.moderation.access import Acting, moderator_command
 from handlers.moderation.chart import daily_chart
+from handlers.moderation.routes import Handlers, command
 
 
-async def on_stats(update: Update, context: TekserContext) -> None:
+@moderator_command(groups=True)
+async def on_stats(who: Acting, _: str) -> None:
     """/stats: the numbers, then the chart."""
-    who = await acting(update, context, groups=True)
-    if who is None:
-        return
-    service = moderation(context)
-    stats = await asyncio.to_thread(service.stats)
-    cards = await asyncio.to_thread(service.titles, [slug for slug, _ in stats.top])
-    await say(context, who, mr_exchange.stats_reply(who.tr, stats, cards))
-    png = await asyncio.to_thread(daily_chart, stats.daily, mr_exchange.chart_labels(who.tr))
-    await context.bot.send_photo(who.chat_id, InputFile(png, filename="checks.png"))
+    service = who.service
+    stats = await asyncio.to_thread(service.statistics.stats)
+    cards = await asyncio.to_thread(service.statistics.titles, [slug for slug, _ in stats.top])
+    await who.say(mr_stats.stats_reply(who.tr, stats, cards))
+    png = await asyncio.to_thread(daily_chart, stats.daily, mr_stats.chart_labels(who.tr))
+    await who.context.bot.send_photo(who.chat_id, InputFile(png, filename="checks.png"))
 
 
-HANDLERS: list[BaseHandler[Update, Any, Any]] = [
-    CommandHandler("stats", on_stats, filters=filters.UpdateType.MESSAGE),
+HANDLERS: Handlers = [
+    command("stats", on_stats),
 ]

@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from handlers.context import TekserContext, reader_translator, send_reply
+from handlers.lengths import fit_html
 from handlers.public import callback_data as callbacks
 from handlers.public import views as render
 from handlers.public.incoming import read_message
@@ -56,7 +57,8 @@ async def on_show_card(update: Update, context: TekserContext) -> None:
         await query.answer(render.card_missing_reply(tr).text)
         return
     await query.answer()
-    reply = render.card_reply(card, tr, bot_username=context.bot.username)
+    page_base = context.settings.public_url
+    reply = render.card_reply(card, tr, bot_username=context.bot.username, page_base=page_base)
     await send_reply(context, query.message.chat_id, reply, reply_to=query.message.message_id)
 
 
@@ -78,7 +80,7 @@ async def on_submit(update: Update, context: TekserContext) -> None:
     )  # fmt: skip
     await query.answer()
     text = f"{answered.text_html}\n\n{render.submitted_text(tr, new=new)}"
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+    await query.edit_message_text(fit_html(text), parse_mode=ParseMode.HTML, reply_markup=None)
 
 
 HANDLERS: list[BaseHandler[Update, Any, Any]] = [

@@ -4,7 +4,9 @@ groups' automatic checks (confident matches only, once per message)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Message, Update
@@ -20,25 +22,20 @@ from handlers.context import (
     update_answer,
     withdraw_answer,
 )
-from handlers.i18n import DEFAULT_LANGUAGE, Translator, text_language, translator
+from handlers.i18n import DEFAULT_LANGUAGE, Translator, translator
+from handlers.public import photos
 from handlers.public import views as render
-from handlers.public.incoming import Incoming, clean_text, mentions, merge, read_message
+from handlers.public.incoming import Incoming, MentionsMe, clean_text, merge, read_message
 from handlers.public.limits import Allowance
+from knowledge import metrics
 from knowledge.audience.service import CardsSent, CheckEntry
 from knowledge.debunks import checking as answers
 from knowledge.links.preview import expandable_link
+from knowledge.matching.languages import text_language
 from knowledge.matching.smalltalk import is_smalltalk
 
 TEXT_OR_CAPTION = filters.TEXT | filters.CAPTION
 FORWARD_SWEEP_SECONDS = 3.0  # how long past its grace period a held forward counts as orphaned
-
-
-class MentionsMe(filters.MessageFilter):
-    """Messages whose text or caption @mentions this bot."""
-
-    def filter(self, message: Message) -> bool:
-        username = message.get_bot().username
-        return bool(username) and mentions(message, username)
 
 
 @dataclass(frozen=True)
@@ -78,9 +75,11 @@ async def compose(
     if allowance is Allowance.NOTIFY:
         per_minute = context.settings.checks_per_minute
         return Outcome(render.rate_limited_reply(tr, per_minute=per_minute))
+    started = time.perf_counter()
     answer = await asyncio.to_thread(
         answers.answer_message, context.kb, incoming.query, cards=context.services.cards
     )
+    metrics.CHECK_SECONDS.labels(source="bot").observe(time.perf_counter() - started)
     if answer.verdict != "match":
         answer = await _with_linked_article(context, incoming.query, answer)
     chat_type = update.effective_chat.type if update.effective_chat else ""
@@ -90,6 +89,7 @@ async def compose(
         bot_username=context.bot.username,
         count=len(context.kb.matcher),
         origin=incoming.origin,
+        page_base=context.settings.public_url,
     )
     check = answer.check_entry(source=source, chat_type=chat_type, lang=tr.lang)
     shown = tuple(f.card.slug for f in answer.findings) if answer.verdict == "match" else ()
@@ -136,11 +136,13 @@ async def respond(
 
 
 async def on_private_message(update: Update, context: TekserContext) -> None:
-    """A private text, caption or forward; a forward waits a moment for the reader's words."""
+    """A private text, caption, picture or forward; a forward (or a part of an album) waits a
+    moment for the reader's words (and the album's other parts)."""
     message = update.effective_message
     assert message is not None
     grace, holds = context.settings.forward_grace_seconds, context.services.holds
-    if message.forward_origin is not None and grace > 0:
+    waits = message.forward_origin is not None or message.media_group_id is not None
+    if waits and grace > 0:
         data, chat_id = message.to_dict(), message.chat_id
         if await asyncio.to_thread(holds.hold, chat_id=chat_id, message=data, grace=grace):
             context.application.create_task(_release(update, context, chat_id), update=update)
@@ -179,6 +181,9 @@ async def answer_forwards(
     `allowance`: the quota of the reader's words alone, counted when no forward was held."""
     if not messages:
         return
+    if any(photos.picture_file(m) is not None for m in messages):  # read with their pictures
+        await photos.respond(update, context, messages, allowance=allowance)
+        return
     if words and len(messages) == 1:
         incoming = read_message(messages[0])
         await respond(update, context, messages[0], incoming, source="private", allowance=allowance)
@@ -214,10 +219,7 @@ async def on_check_command(update: Update, context: TekserContext) -> None:
         words = (message.text or "").split(maxsplit=1)
         incoming = Incoming(clean_text(words[1] if len(words) > 1 else ""))
     if incoming.empty:
-        tr = await reader_translator(context, update.effective_user)
-        await send_reply(
-            context, message.chat_id, render.check_usage_reply(tr), reply_to=message.message_id
-        )
+        await _explain(update, context, message, render.check_usage_reply)
         return
     await respond(update, context, target, incoming, source="command")
 
@@ -230,12 +232,20 @@ async def on_mention(update: Update, context: TekserContext) -> None:
     if message.reply_to_message is not None and (incoming.empty or is_smalltalk(incoming.query)):
         target, incoming = message.reply_to_message, read_message(message.reply_to_message)
     if incoming.empty:
-        tr = await reader_translator(context, update.effective_user)
-        await send_reply(
-            context, message.chat_id, render.mention_usage_reply(tr), reply_to=message.message_id
-        )
+        await _explain(update, context, message, render.mention_usage_reply)
         return
     await respond(update, context, target, incoming, source="mention")
+
+
+async def _explain(
+    update: Update,
+    context: TekserContext,
+    message: Message,
+    usage: Callable[[Translator], render.Reply],
+) -> None:
+    """How to ask, under the message that asked with nothing to check."""
+    tr = await reader_translator(context, update.effective_user)
+    await send_reply(context, message.chat_id, usage(tr), reply_to=message.message_id)
 
 
 def _from_this_bot(message: Message) -> bool:
@@ -253,11 +263,16 @@ async def _auto_answer(update: Update, context: TekserContext, message: Message)
     answer = await asyncio.to_thread(
         answers.answer_message, context.kb, incoming.query, cards=context.services.cards
     )
-    if answer.verdict != "match":
+    # a message that denies a debunked claim is left alone: it agrees with the fact-check
+    repeated = tuple(f for f in answer.findings if f.stance != "refutes")
+    if answer.verdict != "match" or not repeated:
         return None
+    answer = replace(answer, findings=repeated)
     tr = translator(text_language(incoming.text) or DEFAULT_LANGUAGE)
-    username = context.bot.username
-    reply = render.matches_reply(answer.findings, tr, bot_username=username, origin=None)
+    username, page_base = context.bot.username, context.settings.public_url
+    reply = render.matches_reply(
+        answer.findings, tr, bot_username=username, origin=None, page_base=page_base
+    )
     check = answer.check_entry(source="auto", chat_type=message.chat.type, lang=tr.lang)
     return Outcome(reply, check)
 
@@ -295,8 +310,13 @@ GROUPS = filters.ChatType.GROUPS
 HANDLERS: list[BaseHandler[Update, Any, Any]] = [
     # /check before the text handlers, so "/check ..." is a command and not a claim
     CommandHandler("check", on_check_command, filters=NEW),
-    MessageHandler(PRIVATE & NEW & TEXT_OR_CAPTION & ~filters.COMMAND, on_private_message),
-    MessageHandler(PRIVATE & EDITED & TEXT_OR_CAPTION & ~filters.COMMAND, on_private_edit),
+    MessageHandler(
+        PRIVATE & NEW & (TEXT_OR_CAPTION | photos.PICTURE) & ~filters.COMMAND, on_private_message
+    ),
+    # a picture's edited caption is not checked again without the picture's words
+    MessageHandler(
+        PRIVATE & EDITED & TEXT_OR_CAPTION & ~photos.PICTURE & ~filters.COMMAND, on_private_edit
+    ),
     # a mention is an explicit request: it goes before the automatic checks
     MessageHandler(GROUPS & NEW & MentionsMe(), on_mention),
     MessageHandler(GROUPS & NEW & TEXT_OR_CAPTION & ~filters.COMMAND, on_group_message),

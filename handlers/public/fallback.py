@@ -10,6 +10,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from handlers.context import TekserContext, reader_translator, send_reply
+from handlers.public import command_views
 from handlers.public import views as render
 
 
@@ -27,7 +28,7 @@ async def on_unknown_command(update: Update, context: TekserContext) -> None:
     assert message is not None
     tr = await reader_translator(context, update.effective_user)
     await send_reply(
-        context, message.chat_id, render.help_reply(tr, bot_username=context.bot.username)
+        context, message.chat_id, command_views.help_reply(tr, bot_username=context.bot.username)
     )
 
 

@@ -11,6 +11,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from handlers.context import AUTO_KEY, TekserContext, auto_checks_on, reader_translator, send_reply
 from handlers.i18n import Translator
+from handlers.public import command_views
 from handlers.public import views as render
 
 SWITCH = {"auto": True, "on": True, "off": False}
@@ -37,11 +38,11 @@ async def _settings_reply(
 ) -> render.Reply:
     """Show the group's setting, or change it when an admin asks."""
     if message.chat.type == ChatType.PRIVATE:
-        return render.groups_only_reply(tr)
+        return command_views.groups_only_reply(tr)
     if wanted is None:
-        return render.settings_reply(tr, auto=await auto_checks_on(context, message.chat))
+        return command_views.settings_reply(tr, auto=await auto_checks_on(context, message.chat))
     if not await is_group_admin(context, message):
-        return render.admins_only_reply(tr)
+        return command_views.admins_only_reply(tr)
     actor = message.sender_chat or message.from_user
     assert actor is not None
     await asyncio.to_thread(
@@ -49,7 +50,7 @@ async def _settings_reply(
     )
     if context.chat_data is not None:
         context.chat_data[AUTO_KEY] = wanted
-    return render.settings_changed_reply(tr, auto=wanted)
+    return command_views.settings_changed_reply(tr, auto=wanted)
 
 
 async def on_settings(update: Update, context: TekserContext) -> None:

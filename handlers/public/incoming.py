@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from telegram import Message, MessageEntity, MessageOrigin
 from telegram.constants import MessageLimit
+from telegram.ext import filters
 
 from knowledge.audience.service import Origin
 
@@ -111,6 +112,14 @@ def merge(first: Incoming, *others: Incoming) -> Incoming:
     links = tuple(dict.fromkeys(link for m in (first, *others) for link in m.links))
     origin = next((m.origin for m in (first, *others) if m.origin), None)
     return Incoming(clean_text("\n\n".join(texts)), links, origin)
+
+
+class MentionsMe(filters.MessageFilter):
+    """Messages whose text or caption @mentions this bot."""
+
+    def filter(self, message: Message) -> bool:
+        username = message.get_bot().username
+        return bool(username) and mentions(message, username)
 
 
 def mentions(message: Message, username: str) -> bool:

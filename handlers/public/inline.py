@@ -40,7 +40,8 @@ async def on_inline_query(update: Update, context: TekserContext) -> None:
         )
     else:
         cards = []
-    results = render.inline_results(cards, tr, bot_username=context.bot.username)
+    username, page_base = context.bot.username, context.settings.public_url
+    results = render.inline_results(cards, tr, bot_username=username, page_base=page_base)
     button = (
         None
         if results

@@ -2,8 +2,8 @@
 `per_minute` checks in a reader's one-minute window, and one notice when they first go over it.
 
 A window starts at the reader's first check after the previous one ran out. Each check costs one
-statement (`knowledge.db.shared_state.take_check`, an atomic upsert returning the count), so workers
-behind one load balancer count together and never both let the one-too-many through.
+statement (`knowledge.audience.quotas.take_check`, an atomic upsert returning the count), so
+workers behind one load balancer count together and never both let the one-too-many through.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from knowledge.audience import held_forwards
-from knowledge.db.shared_state import take_check
+from knowledge.audience.quotas import take_check
 
 WINDOW_SECONDS = 60.0
 

@@ -1,8 +1,10 @@
-"""Everything Tekser says, as pure functions: data in, Telegram HTML and buttons out.
+"""What Tekser says about what it checks, as pure functions: data in, Telegram HTML and buttons
+out — the debunk card (also as an inline result), the answers to a check and to its buttons, and
+the helpers every view shares (escaping, shortening); the reader commands' in `command_views.py`.
 
 Every piece of reader or database text goes through `html.escape`; every string a reader sees is a
-gettext message (`_`), so the catalogs in handlers/locales hold all of them. Lengths are capped so a
-reply always fits Telegram's 4096 characters.
+gettext message (`_`), so the catalogs in handlers/locales hold all of them. Lengths are capped, as
+Telegram counts them (handlers.lengths), so a reply always fits in one message.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from html import escape
 from urllib.parse import urlsplit
 
 from telegram import (
-    BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -22,9 +23,10 @@ from telegram import (
 )
 
 from handlers.i18n import N_, Translator
+from handlers.lengths import cut_utf16, fit_html, utf16_len
 from handlers.public import callback_data as callbacks
 from handlers.public.incoming import Forwarded
-from knowledge.audience.storage import VoteTally
+from knowledge.audience.votes import VoteTally
 from knowledge.debunks.cards import DebunkCard, SourceRef
 from knowledge.debunks.checking import Answer, Finding
 
@@ -60,11 +62,12 @@ class Reply:
 
 
 def shorten(text: str, limit: int) -> str:
-    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis."""
+    """`text` cut at a word boundary to at most `limit` characters as Telegram counts them (UTF-16
+    units), with an ellipsis."""
     text = " ".join(text.split()) if "\n" not in text else text.strip()
-    if len(text) <= limit:
+    if utf16_len(text) <= limit:
         return text
-    cut = text[: limit - 1]
+    cut = cut_utf16(text, limit - 1)
     space = cut.rfind(" ")
     if space > limit // 2:
         cut = cut[:space]
@@ -74,10 +77,6 @@ def shorten(text: str, limit: int) -> str:
 def badge(verdict: str, tr: Translator) -> str:
     icon, label = BADGES.get(verdict, ("❌", N_("False")))
     return f"{icon} {tr.gettext(label)}"
-
-
-def percent(score: float) -> str:
-    return f"{round(max(0.0, min(score, 1.0)) * 100)}%"
 
 
 def origin_line(origin: Forwarded | None, tr: Translator) -> str:
@@ -109,15 +108,28 @@ def sources_block(sources: Sequence[SourceRef], tr: Translator, *, limit: int) -
         return ""
     lines = ["<b>" + esc(tr.gettext("Sources:")) + "</b>"]
     for source in sources[:limit]:
-        link = f'<a href="{escape(source.url, quote=True)}">{_source_label(source)}</a>'
         publisher = source.publisher if source.title and source.publisher else ""
         suffix = f" — {esc(shorten(publisher, 60))}" if publisher else ""
-        lines.append(f"• {link}{suffix}")
+        suffix += f", {source.published.isoformat()}" if source.published else ""
+        lines.append(f"• {source_link(source)}{suffix}")
     return "\n".join(lines)
 
 
-def card_text(card: DebunkCard, tr: Translator) -> str:
-    """The full public card: badge, the false claim, the disproof, sources."""
+def source_link(source: SourceRef) -> str:
+    """A source as a link; one without a URL known to be right is cited, not linked."""
+    if not source.url:
+        return f"<i>{_source_label(source)}</i>"
+    return f'<a href="{escape(source.url, quote=True)}">{_source_label(source)}</a>'
+
+
+def page_url(page_base: str | None, slug: str, lang: str) -> str:
+    """The debunk's page on the public site (TEKSER_PUBLIC_URL), or "" without one."""
+    return f"{page_base.rstrip('/')}/d/{slug}?lang={lang}" if page_base else ""
+
+
+def card_text(card: DebunkCard, tr: Translator, *, page_base: str | None = None) -> str:
+    """The full public card: badge, the false claim, the disproof, sources, and a link to the
+    debunk's page when the public site has an address."""
     _ = tr.gettext
     parts = [
         f"<b>{esc(badge(card.verdict, tr))}</b>",
@@ -125,16 +137,19 @@ def card_text(card: DebunkCard, tr: Translator) -> str:
         esc(shorten(card.disproof(tr.lang), DISPROOF_LIMIT)),
     ]
     sources = sources_block(card.sources, tr, limit=SOURCES_SHOWN)
-    return "\n\n".join(p for p in (*parts, sources) if p)
+    page = page_url(page_base, card.slug, tr.lang)
+    label = esc(_("The full debunk"))
+    web = f'🌐 <a href="{escape(page, quote=True)}">{label}</a>' if page else ""
+    return "\n\n".join(p for p in (*parts, sources, web) if p)
 
 
-def _short_card(number: int, card: DebunkCard, tr: Translator) -> str:
+def _short_card(number: int, card: DebunkCard, tr: Translator, page_base: str | None) -> str:
     head = f"<b>{number}. {esc(badge(card.verdict, tr))}:</b> "
-    head += esc(shorten(card.title(tr.lang), 200))
+    title = esc(shorten(card.title(tr.lang), 200))
+    page = page_url(page_base, card.slug, tr.lang)
+    head += f'<a href="{escape(page, quote=True)}">{title}</a>' if page else title
     body = esc(shorten(card.disproof(tr.lang), SHORT_DISPROOF_LIMIT))
-    sources = ", ".join(
-        f'<a href="{escape(s.url, quote=True)}">{_source_label(s)}</a>' for s in card.sources[:2]
-    )
+    sources = ", ".join(source_link(s) for s in card.sources[:2])
     return "\n".join(p for p in (head, body, sources) if p)
 
 
@@ -162,21 +177,48 @@ def _share_button(
     return [InlineKeyboardButton(prefix + tr.gettext("↗️ Share"), url=link)]
 
 
+def agrees_line(tr: Translator) -> str:
+    """Said to a message that denies a debunked claim: it is right, not false."""
+    return "<b>" + esc(tr.gettext("✅ Your message agrees with the fact-check:")) + "</b>"
+
+
 def card_reply(
-    card: DebunkCard, tr: Translator, *, bot_username: str, origin: Forwarded | None = None
+    card: DebunkCard,
+    tr: Translator,
+    *,
+    bot_username: str,
+    origin: Forwarded | None = None,
+    agrees: bool = False,
+    page_base: str | None = None,
 ) -> Reply:
-    """One debunk: the card, a share button (deep link) and 👍/👎."""
-    text = "\n\n".join(p for p in (origin_line(origin, tr), card_text(card, tr)) if p)
+    """One debunk: the card, a share button (deep link) and 👍/👎; ``agrees``: the message
+    refutes the debunked claim, and is told so before the card."""
+    text = card_text(card, tr, page_base=page_base)
+    lines = (origin_line(origin, tr), agrees_line(tr) if agrees else "", text)
+    text = "\n\n".join(p for p in lines if p)
     row = _share_button(card.slug, bot_username, tr) + _vote_buttons(card.slug, None)
     return Reply(text, InlineKeyboardMarkup([row]) if row else None)
 
 
 def matches_reply(
-    findings: Sequence[Finding], tr: Translator, *, bot_username: str, origin: Forwarded | None
+    findings: Sequence[Finding],
+    tr: Translator,
+    *,
+    bot_username: str,
+    origin: Forwarded | None,
+    page_base: str | None = None,
 ) -> Reply:
     """A confident match; a long post with several debunked claims gets a numbered list."""
     if len(findings) == 1:
-        return card_reply(findings[0].card, tr, bot_username=bot_username, origin=origin)
+        agrees = findings[0].stance == "refutes"
+        return card_reply(
+            findings[0].card,
+            tr,
+            bot_username=bot_username,
+            origin=origin,
+            agrees=agrees,
+            page_base=page_base,
+        )
     _ = tr.gettext
     head = tr.ngettext(
         "This message repeats {n} debunked claim:",
@@ -184,7 +226,11 @@ def matches_reply(
         len(findings),
     ).format(n=len(findings))
     blocks = [origin_line(origin, tr), f"<b>{esc(head)}</b>"]
-    blocks += [_short_card(i, f.card, tr) for i, f in enumerate(findings, start=1)]
+    blocks += [
+        (agrees_line(tr) + "\n" if f.stance == "refutes" else "")
+        + _short_card(i, f.card, tr, page_base)
+        for i, f in enumerate(findings, start=1)
+    ]
     rows = []
     for i, finding in enumerate(findings, start=1):
         slug = finding.card.slug
@@ -197,7 +243,8 @@ def matches_reply(
 def possible_reply(
     findings: Sequence[Finding], tr: Translator, *, origin: Forwarded | None
 ) -> Reply:
-    """ "Did you mean…?": up to three candidates with how close each is, and "None of these"."""
+    """ "Did you mean…?": up to three candidates, closest first, and "None of these". No
+    percentages: a confidence below the match threshold tells a reader nothing they can use."""
     _ = tr.gettext
     lines = [
         origin_line(origin, tr),
@@ -210,8 +257,7 @@ def possible_reply(
         if not callbacks.fits(data):
             continue
         title = shorten(finding.card.title(tr.lang), BUTTON_TITLE_LIMIT)
-        label = f"{percent(finding.score)} · {title}"
-        rows.append([InlineKeyboardButton(label, callback_data=data)])
+        rows.append([InlineKeyboardButton(title, callback_data=data)])
     rows.append([InlineKeyboardButton(_("None of these"), callback_data=callbacks.SUBMIT)])
     return Reply("\n".join(line for line in lines if line), InlineKeyboardMarkup(rows))
 
@@ -231,10 +277,18 @@ def no_match_reply(tr: Translator, *, count: int, origin: Forwarded | None) -> R
 
 
 def answer_reply(
-    answer: Answer, tr: Translator, *, bot_username: str, count: int, origin: Forwarded | None
+    answer: Answer,
+    tr: Translator,
+    *,
+    bot_username: str,
+    count: int,
+    origin: Forwarded | None,
+    page_base: str | None = None,
 ) -> Reply:
     if answer.verdict == "match":
-        return matches_reply(answer.findings, tr, bot_username=bot_username, origin=origin)
+        return matches_reply(
+            answer.findings, tr, bot_username=bot_username, origin=origin, page_base=page_base
+        )
     if answer.verdict == "possible":
         return possible_reply(answer.findings, tr, origin=origin)
     return no_match_reply(tr, count=count, origin=origin)
@@ -309,141 +363,6 @@ def original_missing_text(tr: Translator) -> str:
     return tr.gettext("I cannot see the original message any more. Please send it again.")
 
 
-def start_reply(tr: Translator, *, count: int) -> Reply:
-    _ = tr.gettext
-    base = tr.ngettext(
-        "I know {n} debunked claim about Kazakhstan.",
-        "I know {n} debunked claims about Kazakhstan.",
-        count,
-    ).format(n=count)
-    lines = [
-        "👋 <b>" + esc(_("Hi! I am Tekser, a fact-check assistant.")) + "</b>",
-        esc(
-            _(
-                "Forward me a suspicious post or paste a claim, and I will tell you if "
-                "fact-checkers have already debunked it, with the sources."
-            )
-        ),
-        esc(base),
-        esc(_("Language: /language · Help: /help · Privacy: /privacy")),
-    ]
-    return Reply("\n\n".join(lines))
-
-
-def help_reply(tr: Translator, *, bot_username: str) -> Reply:
-    _ = tr.gettext
-    bot = esc("@" + bot_username)
-    lines = [
-        "<b>" + esc(_("How to use Tekser")) + "</b>",
-        "• " + esc(_("Forward a post, or send text or a photo with a caption.")),
-        "• "
-        + esc(
-            _(
-                "I answer with the verdict, the disproof and sources, or tell you that I "
-                "do not know the claim; then you can send it to the fact-checkers."
-            )
-        ),
-        "• "
-        + esc(_("In any chat, type {bot} and a claim to find a debunk and share it.")).format(
-            bot=bot
-        ),
-        "• " + esc(_("In groups: mention me, or reply to a message with /check.")),
-        "• "
-        + esc(
-            _(
-                "Group admins: /settings auto makes me answer confident matches by myself "
-                "(I need to be an admin to see messages)."
-            )
-        ),
-        esc(_("Commands: /language /privacy /about")),
-    ]
-    return Reply("\n".join(lines))
-
-
-def about_reply(tr: Translator, *, count: int) -> Reply:
-    _ = tr.gettext
-    base = tr.ngettext(
-        "The base holds {n} published debunk.",
-        "The base holds {n} published debunks.",
-        count,
-    ).format(n=count)
-    lines = [
-        "<b>Tekser</b>",
-        esc(
-            _(
-                "Tekser finds forwarded posts and claims in a curated base of debunked "
-                "disinformation about Kazakhstan and answers with the disproof and sources. "
-                "Moderators keep the base current."
-            )
-        ),
-        esc(base),
-        esc(_("It reads Russian, Kazakh and English.")),
-    ]
-    return Reply("\n\n".join(lines))
-
-
-def privacy_reply(tr: Translator, *, retention_days: int) -> Reply:
-    _ = tr.gettext
-    kept = tr.ngettext(
-        "Kept for {n} day, then deleted:",
-        "Kept for {n} days, then deleted:",
-        retention_days,
-    ).format(n=retention_days)
-    lines = [
-        "<b>" + esc(_("What Tekser stores")) + "</b>",
-        esc(_("The text of the messages you check is not stored.")),
-        esc(kept),
-        "• "
-        + esc(
-            _(
-                "a log of checks: when, the verdict and which debunk, without the text "
-                "and without who asked;"
-            )
-        ),
-        "• " + esc(_("which of my messages answers which of yours, so an edit updates my answer;")),
-        "• "
-        + esc(
-            _(
-                "messages you send to the fact-checkers: the text, where it was forwarded "
-                "from (only public channels and chats by name) and the language."
-            )
-        ),
-        esc(_("Kept until you change them: your language choice and your 👍/👎 votes.")),
-        esc(_("Everywhere else you are stored only by a keyed hash of your Telegram id.")),
-        esc(
-            _(
-                "Your chat id is kept only to deliver: until the fact-checkers answer what "
-                "you sent them, and for 30 days after I show you a debunk, so a correction "
-                "can reach you."
-            )
-        ),
-        esc(_("/forgetme deletes everything stored about you at once.")),
-    ]
-    return Reply("\n".join(lines))
-
-
-def forgotten_reply(tr: Translator, *, removed: int) -> Reply:
-    """The answer to /forgetme: what was deleted."""
-    if removed == 0:
-        return Reply("✅ " + esc(tr.gettext("Nothing was stored about you.")))
-    text = tr.ngettext(
-        "Deleted {n} record stored about you.", "Deleted {n} records stored about you.", removed
-    ).format(n=removed)
-    return Reply("✅ " + esc(text))
-
-
-def language_prompt(tr: Translator) -> Reply:
-    buttons = [
-        InlineKeyboardButton(name, callback_data=callbacks.language_data(code))
-        for code, name in LANGUAGE_NAMES.items()
-    ]
-    return Reply(esc(tr.gettext("Choose the language:")), InlineKeyboardMarkup([buttons]))
-
-
-def language_chosen(tr: Translator) -> Reply:
-    return Reply("✅ " + esc(tr.gettext("I will answer you in English.")))
-
-
 def check_usage_reply(tr: Translator) -> Reply:
     return Reply(esc(tr.gettext("Reply to a message with /check, or write /check and the text.")))
 
@@ -452,48 +371,12 @@ def mention_usage_reply(tr: Translator) -> Reply:
     return Reply(esc(tr.gettext("Mention me with a claim, or reply to a message and mention me.")))
 
 
-def settings_reply(tr: Translator, *, auto: bool) -> Reply:
-    _ = tr.gettext
-    state = (
-        _("Automatic checks are on in this group.")
-        if auto
-        else _("Automatic checks are off in this group.")
-    )
-    lines = [
-        esc(state),
-        esc(
-            _(
-                "Admins: /settings auto to answer confident matches by myself, /settings off to "
-                "answer only when asked."
-            )
-        ),
-        esc(_("To see every message I need to be an admin of the group.")),
-    ]
-    return Reply("\n".join(lines))
-
-
-def settings_changed_reply(tr: Translator, *, auto: bool) -> Reply:
-    _ = tr.gettext
-    if auto:
-        return Reply(
-            "✅ "
-            + esc(
-                _("Automatic checks are on: I will answer messages that repeat a debunked claim.")
-            )
-        )
-    return Reply("✅ " + esc(_("Automatic checks are off: I answer only when asked.")))
-
-
-def admins_only_reply(tr: Translator) -> Reply:
-    return Reply(esc(tr.gettext("Only the group's admins can change its settings.")))
-
-
-def groups_only_reply(tr: Translator) -> Reply:
-    return Reply(esc(tr.gettext("This command works in groups.")))
-
-
 def inline_results(
-    cards: Sequence[DebunkCard], tr: Translator, *, bot_username: str
+    cards: Sequence[DebunkCard],
+    tr: Translator,
+    *,
+    bot_username: str,
+    page_base: str | None = None,
 ) -> list[InlineQueryResultArticle]:
     """Up to ten cards for inline mode: title, short disproof, the full card as the message."""
     results = []
@@ -507,7 +390,9 @@ def inline_results(
                 title=shorten(f"{badge(card.verdict, tr)}: {card.title(tr.lang)}", 120),
                 description=shorten(card.disproof(tr.lang), INLINE_DESCRIPTION_LIMIT),
                 input_message_content=InputTextMessageContent(
-                    card_text(card, tr), parse_mode="HTML", link_preview_options=NO_PREVIEW
+                    fit_html(card_text(card, tr, page_base=page_base)),
+                    parse_mode="HTML",
+                    link_preview_options=NO_PREVIEW,
                 ),
                 reply_markup=InlineKeyboardMarkup([share]) if share else None,
             )
@@ -517,25 +402,3 @@ def inline_results(
 
 def inline_nothing_button_text(tr: Translator) -> str:
     return tr.gettext("Nothing found. Open Tekser")
-
-
-COMMANDS = (
-    ("start", N_("Start")),
-    ("help", N_("How to use Tekser")),
-    ("language", N_("Choose the language")),
-    ("privacy", N_("What is stored")),
-    ("about", N_("About Tekser")),
-)
-GROUP_COMMANDS = (
-    ("check", N_("Check the message you reply to")),
-    ("settings", N_("Automatic checks (admins)")),
-    ("help", N_("How to use Tekser")),
-    ("about", N_("About Tekser")),
-)
-
-
-def bot_commands(tr: Translator, *, group: bool = False) -> list[BotCommand]:
-    """The command list shown in Telegram's menu, in one language."""
-    return [
-        BotCommand(name, tr.gettext(text)) for name, text in (GROUP_COMMANDS if group else COMMANDS)
-    ]

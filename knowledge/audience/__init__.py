@@ -1,2 +1,2 @@
-"""What Tekser keeps about readers and chats (submissions, votes, languages, check log, held
-forwards), with Telegram ids only as keyed hashes."""
+"""What Tekser keeps about readers and chats, one module per concept (submissions, votes, language
+choices, chat settings, check log, reply links, held forwards, quotas); `Audience` runs them."""

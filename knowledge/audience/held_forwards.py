@@ -11,7 +11,7 @@ over; forwards that nobody took (their worker died) are taken by any worker's sw
 Taking is one DELETE … RETURNING, so two workers never both get the same row.
 
 Each function takes a session and keyword arguments; the caller commits. No telegram import: a
-held message is stored as the JSON the Bot API sent.
+held message is stored as the JSON the Bot API sent, less the reader's names (`needed_to_answer`).
 """
 
 from __future__ import annotations
@@ -36,13 +36,30 @@ class HeldForward(SQLModel, table=True):
     release_at: datetime = Field(index=True)
 
 
+def needed_to_answer(message: dict[str, Any]) -> dict[str, Any]:
+    """A held message without who sent it beyond what answering needs: the reader's names and
+    username go, their id stays (it is the private chat's id, which the answer goes to) with
+    their app's language; the forwarded content and its origin stay (they are what is checked)."""
+    kept = {key: value for key, value in message.items() if key not in ("from", "chat")}
+    chat = message.get("chat")
+    if chat:
+        kept["chat"] = {"id": chat.get("id"), "type": chat.get("type", "private")}
+    sender = message.get("from")
+    if sender:
+        kept["from"] = {"id": sender.get("id"), "is_bot": False, "first_name": ""}
+        if sender.get("language_code"):
+            kept["from"]["language_code"] = sender["language_code"]
+    return kept
+
+
 def hold(
     session: Session, *, chat_id: int, message: dict[str, Any], grace: float, now: datetime
 ) -> bool:
     """Hold `message` for `grace` seconds; True when it is the first one the chat has waiting
     (its holder then releases the chat's forwards when the grace period ends)."""
+    kept = needed_to_answer(message)
     session.add(
-        HeldForward(chat_id=chat_id, message=message, release_at=now + timedelta(seconds=grace))
+        HeldForward(chat_id=chat_id, message=kept, release_at=now + timedelta(seconds=grace))
     )
     session.flush()
     waiting = session.scalar(
@@ -92,6 +109,12 @@ def take_overdue(
     for _, chat_id, message in sorted(session.execute(statement).all(), key=lambda row: row[0]):
         chats[chat_id].append(message)
     return dict(chats)
+
+
+def forget_chat(session: Session, *, chat_id: int) -> int:
+    """Delete the chat's held forwards unanswered; returns how many went."""
+    statement = delete(HeldForward).where(col(HeldForward.chat_id) == chat_id)
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 class ForwardHolds:

@@ -1,2 +1,2 @@
-"""Database plumbing: engines and pools, Alembic migrations, and the state several workers share
-(conversation steps, quotas, link cache) kept in the database."""
+"""Database plumbing: engines, Alembic migrations, upserts for both dialects, and the short-lived
+state workers share there (the framework's rows, the link-preview cache, their daily expiry)."""

@@ -27,6 +27,9 @@ def create_engine_for(
 ) -> Engine:
     """An engine for a SQLite file or a PostgreSQL URL, with foreign keys enforced on SQLite.
 
+    Statement parameters are never part of an error's message (`hide_parameters`): they hold
+    Telegram ids beside their keyed hashes, and error messages end up in logs.
+
     PostgreSQL: `connections` stay open in the pool (as many as threads use it at once: past
     the pool, every session would open and close a connection of its own); one idle for
     `ping_after` seconds is checked before use. SQLite: one connection, which
@@ -38,7 +41,10 @@ def create_engine_for(
         memory = url in ("sqlite://", "sqlite:///:memory:")  # a pool of its own kind
         pool = {} if memory else {"pool_size": 1, "max_overflow": 0}
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+            **pool,
         )
 
         @event.listens_for(engine, "connect")
@@ -50,7 +56,7 @@ def create_engine_for(
             cursor.close()
 
         return engine
-    engine = create_engine(url, pool_size=connections, max_overflow=10)
+    engine = create_engine(url, pool_size=connections, max_overflow=10, hide_parameters=True)
     _ping_after_idle(engine, seconds=ping_after)
     return engine
 

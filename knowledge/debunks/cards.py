@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 FALLBACK_LANGUAGES = ("ru", "en")
 
@@ -19,9 +19,23 @@ class ClaimText:
 
 @dataclass(frozen=True)
 class SourceRef:
+    """A source of the disproof; `url` is "" for a citation without a known-right link."""
+
     url: str
     title: str = ""
     publisher: str = ""
+    published: date | None = None
+
+
+@dataclass(frozen=True)
+class PictureRef:
+    """A picture the claim travels with, by its perceptual hashes (knowledge.images.hashing)."""
+
+    kind: str  # pdq | phash
+    hash: str  # the whole picture
+    crops: tuple[str, ...] = ()  # a few centre crops of it
+    name: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,9 +50,12 @@ class DebunkCard:
     sources: tuple[SourceRef, ...] = ()
     claims: tuple[ClaimText, ...] = ()
     appearances: tuple[str, ...] = ()
+    pictures: tuple[PictureRef, ...] = ()
     tags: tuple[str, ...] = ()
     published: date | None = None
     version: int = 1
+    updated: datetime | None = None  # the last change (the public page and feeds show it)
+    created: datetime | None = None  # when it entered the base
 
     def title(self, lang: str) -> str:
         return pick_language(self.titles, lang)

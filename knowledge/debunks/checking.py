@@ -10,10 +10,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from knowledge.audience.service import Audience, CheckEntry
 from knowledge.debunks import storage
-from knowledge.debunks.cards import DebunkCard
+from knowledge.debunks.cards import DebunkCard, pick_language
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.matching.matcher import MatchResult
 
@@ -30,6 +31,7 @@ class Finding:
     score: float
     decision: str  # match | possible
     passage: str = ""
+    stance: str = "repeats"  # repeats | refutes | unclear: a refuting message agrees with the card
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ def answer_from(result: MatchResult, card_for: Callable[[str], DebunkCard | None
             continue  # retired since the matcher was built
         if any(f.card.slug == card.slug for f in findings):
             continue
-        findings.append(Finding(card, match.score, match.decision, match.passage))
+        findings.append(Finding(card, match.score, match.decision, match.passage, match.stance))
     if not findings:
         return Answer("none")
     return Answer(result.verdict, tuple(findings))
@@ -116,13 +118,22 @@ class CardCache:
                 self._cards.popitem(last=False)
             return len(self._cards)
 
-    def card(self, slug: str) -> DebunkCard | None:
+    def cached(self, slug: str) -> DebunkCard | None:
+        """The card when it is cached and current, else None; never reads the database (so an
+        event loop may ask it directly)."""
         entry = self.kb.matcher.entry(slug)
         with self._lock:
             hit = self._cards.get(slug)
             if hit is not None and entry is not None and hit[0] is entry:
                 self._cards.move_to_end(slug)
                 return hit[1]
+        return None
+
+    def card(self, slug: str) -> DebunkCard | None:
+        entry = self.kb.matcher.entry(slug)
+        hit = self.cached(slug)
+        if hit is not None:
+            return hit
         card = self.kb.card(slug)
         if card is not None and entry is not None:
             with self._lock:
@@ -136,6 +147,25 @@ class CardCache:
 def answer_message(kb: KnowledgeBase, text: str, *, cards: CardCache | None = None) -> Answer:
     """Check `text` and load the cards to show."""
     return answer_from(kb.check(text, top=CANDIDATES), cards.card if cards else kb.card)
+
+
+def check_payload(result: MatchResult, kb: KnowledgeBase, lang: str = "en") -> dict[str, Any]:
+    """A check as JSON: what `tekser check --json` prints and `POST /api/v1/check` answers."""
+    matches = []
+    for match in result.matches:
+        entry = kb.matcher.entry(match.slug)
+        matches.append(
+            {
+                "slug": match.slug,
+                "score": round(match.score, 4),
+                "verdict": entry.verdict if entry is not None else None,
+                "decision": match.decision,
+                "stance": match.stance,
+                "title": pick_language(entry.titles, lang) if entry is not None else "",
+                "matched": match.matched,
+            }
+        )
+    return {"query": result.query, "verdict": result.verdict, "matches": matches}
 
 
 def show_card(

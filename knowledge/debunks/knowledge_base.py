@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -29,6 +30,18 @@ from knowledge.matching.matcher import Matcher, MatchResult
 log = logging.getLogger(__name__)
 
 SEED_PACK = "seed.json"
+IMPORT_BATCH = 50  # debunks written per transaction by an import
+BATCH_PAUSE_SECONDS = 0.02
+T = TypeVar("T")
+
+
+def in_batches(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items`, IMPORT_BATCH at a time, with a pause between batches: it lets the threads
+    waiting for the database connection (SQLite has one) take it before the next batch does."""
+    for start in range(0, len(items), IMPORT_BATCH):
+        if start:
+            time.sleep(BATCH_PAUSE_SECONDS)
+        yield items[start : start + IMPORT_BATCH]
 
 
 def seed_pack() -> list[PackDebunk]:
@@ -103,12 +116,20 @@ class KnowledgeBase:
     def import_entries(
         self, entries: Sequence[PackDebunk], *, dry_run: bool = False
     ) -> ImportSummary:
-        """Upsert entries by slug in one transaction, then update the matcher for what changed."""
-        with self.session() as session:
-            if dry_run:
+        """Upsert entries by slug, `IMPORT_BATCH` to a transaction (between them other requests
+        reach the database: a big import holds no reader up), then update the matcher for what
+        changed. A failure keeps the batches written before it."""
+        if dry_run:
+            with self.session() as session:
                 return storage.plan_import(session, entries=entries)
-            summary = storage.apply_import(session, entries=entries)
-            session.commit()
+        summary = ImportSummary()
+        for batch in in_batches(entries):
+            with self.session() as session:
+                part = storage.apply_import(session, entries=batch)
+                session.commit()
+            summary.created += part.created
+            summary.updated += part.updated
+            summary.unchanged += part.unchanged
         if len(summary.changed) > BULK_REFRESH:
             if self.loaded:
                 self.reload()

@@ -5,29 +5,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, func, literal, literal_column, null, union_all
+from sqlalchemy import Date, String, func, literal, literal_column, null, true, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, delete, select
 
-from knowledge.debunks.cards import ClaimText, DebunkCard, SourceRef
+from knowledge.debunks.cards import ClaimText, DebunkCard, PictureRef, SourceRef
 from knowledge.debunks.tables import Appearance, ClaimPhrasing, Debunk, Source, utcnow
-from knowledge.formats.pack import PackDebunk
+from knowledge.formats.pack import PackDebunk, pack_entry
+from knowledge.images.tables import DebunkPicture
 from knowledge.matching.matcher import DebunkEntry
 
-CHILD_TABLES: tuple[tuple[type[ClaimPhrasing | Source | Appearance], str], ...] = (
+EXISTING_CHUNK = 500
+ChildTable = type[ClaimPhrasing | Source | Appearance | DebunkPicture]
+CHILD_TABLES: tuple[tuple[ChildTable, str], ...] = (
     (ClaimPhrasing, "claims"),
     (Source, "sources"),
     (Appearance, "appearances"),
+    (DebunkPicture, "pictures"),
 )
-
-
-@dataclass
-class DebunkChildren:
-    claims: list[ClaimPhrasing] = field(default_factory=list)
-    sources: list[Source] = field(default_factory=list)
-    appearances: list[Appearance] = field(default_factory=list)
 
 
 @dataclass
@@ -39,6 +37,8 @@ class ImportSummary:
     unchanged: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # updated debunks whose stored claim wordings the entry lacks: slug -> (dropped, stored)
+    dropping: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def changed(self) -> list[str]:
@@ -56,45 +56,12 @@ def count_debunks(session: Session, *, status: str | None = None) -> int:
     return int(session.exec(query).one())
 
 
-def _children(session: Session, *, debunk_ids: Sequence[int] | None) -> dict[int, DebunkChildren]:
-    """Claims, sources and appearances of many debunks in three queries (all when ids is None)."""
-    found: dict[int, DebunkChildren] = defaultdict(DebunkChildren)
-    for model, attribute in CHILD_TABLES:
-        query = select(model).order_by(col(model.id))
-        if debunk_ids is not None:
-            query = query.where(col(model.debunk_id).in_(debunk_ids))
-        for row in cast(Sequence[ClaimPhrasing | Source | Appearance], session.exec(query).all()):
-            getattr(found[row.debunk_id], attribute).append(row)
-    return found
-
-
-def _pack_entry(debunk: Debunk, children: DebunkChildren) -> dict[str, Any]:
-    return {
-        "slug": debunk.slug,
-        "verdict": debunk.verdict,
-        "title": dict(sorted(debunk.titles.items())),
-        "disproof": dict(sorted(debunk.disproofs.items())),
-        "claims": [{"lang": c.lang, "text": c.text} for c in children.claims],
-        "sources": [
-            {"url": s.url, "title": s.title, "publisher": s.publisher} for s in children.sources
-        ],
-        "appearances": [a.url for a in children.appearances],
-        "tags": list(debunk.tags),
-        "published": debunk.published.isoformat() if debunk.published else None,
-        "status": debunk.status,
-    }
-
-
 def export_entries(
     session: Session, *, statuses: Iterable[str] | None = None
 ) -> list[dict[str, Any]]:
     """Debunks as `debunk-pack/1` entries, ordered by slug."""
-    query = select(Debunk).order_by(Debunk.slug)
-    if statuses is not None:
-        query = query.where(col(Debunk.status).in_(list(statuses)))
-    debunks = list(session.exec(query))
-    children = _children(session, debunk_ids=None)
-    return [_pack_entry(d, children[d.id or 0]) for d in debunks]
+    wanted = col(Debunk.status).in_(list(statuses)) if statuses is not None else true()
+    return [pack_entry(card) for card in _cards(session, wanted, order=col(Debunk.slug))]
 
 
 def _write_children(session: Session, debunk_id: int, entry: PackDebunk) -> None:
@@ -102,10 +69,23 @@ def _write_children(session: Session, debunk_id: int, entry: PackDebunk) -> None
         ClaimPhrasing(debunk_id=debunk_id, lang=c.lang, text=c.text) for c in entry.claims
     )
     session.add_all(
-        Source(debunk_id=debunk_id, url=s.url, title=s.title, publisher=s.publisher)
+        Source(
+            debunk_id=debunk_id,
+            url=s.url,
+            title=s.title,
+            publisher=s.publisher,
+            published=s.published,
+        )
         for s in entry.sources
     )
     session.add_all(Appearance(debunk_id=debunk_id, url=url) for url in entry.appearances)
+    session.add_all(
+        DebunkPicture(
+            debunk_id=debunk_id, kind=p.kind, hash=p.hash, crops=list(p.crops), name=p.name,
+            url=p.url or "",
+        )
+        for p in entry.pictures
+    )  # fmt: skip
 
 
 def _fill(debunk: Debunk, entry: PackDebunk) -> None:
@@ -129,14 +109,22 @@ def plan_import(session: Session, *, entries: Sequence[PackDebunk]) -> ImportSum
             summary.unchanged.append(entry.slug)
         else:
             summary.updated.append(entry.slug)
+            stored = {(c["lang"], c["text"]) for c in current.get("claims", [])}
+            dropped = stored - {(c.lang, c.text) for c in entry.claims}
+            if dropped:
+                summary.dropping[entry.slug] = (len(dropped), len(stored))
     return summary
 
 
 def _existing(session: Session, *, slugs: Sequence[str]) -> dict[str, dict[str, Any]]:
-    wanted = set(slugs)
-    debunks = [d for d in session.exec(select(Debunk)) if d.slug in wanted]
-    children = _children(session, debunk_ids=[d.id for d in debunks if d.id] if debunks else [])
-    return {d.slug: _pack_entry(d, children[d.id or 0]) for d in debunks}
+    """The stored entries with these slugs, read a few hundred slugs at a time (a statement's
+    parameters are limited)."""
+    wanted = list(dict.fromkeys(slugs))
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), EXISTING_CHUNK):
+        chunk = col(Debunk.slug).in_(wanted[start : start + EXISTING_CHUNK])
+        found.update((card.slug, pack_entry(card)) for card in _cards(session, chunk))
+    return found
 
 
 def apply_import(session: Session, *, entries: Sequence[PackDebunk]) -> ImportSummary:
@@ -145,7 +133,7 @@ def apply_import(session: Session, *, entries: Sequence[PackDebunk]) -> ImportSu
     changed = set(summary.changed)
     if not changed:
         return summary
-    by_slug = {d.slug: d for d in session.exec(select(Debunk)) if d.slug in changed}
+    by_slug = {d.slug: d for d in session.exec(select(Debunk).where(col(Debunk.slug).in_(changed)))}
     updated_ids = [d.id for d in by_slug.values() if d.id is not None]
     for model, _ in CHILD_TABLES:
         session.execute(delete(model).where(col(model.debunk_id).in_(updated_ids)))
@@ -183,6 +171,8 @@ _CARD_COLUMNS = (
     "tags",
     "published",
     "version",
+    "updated_at",
+    "created_at",
 )
 
 
@@ -191,12 +181,15 @@ class _CardKids:
     claims: list[ClaimText] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)
     appearances: list[str] = field(default_factory=list)
+    pictures: list[PictureRef] = field(default_factory=list)
 
 
-def _card_rows(where: Any, *, limit: int | None = None) -> Any:
+def _card_rows(where: Any, *, limit: int | None = None, order: Any = None) -> Any:
+    """The card columns of the debunks `where` says, newest first unless `order` says else."""
     table = Debunk.__table__  # type: ignore[attr-defined]
     query = sa_select(*(table.c[name] for name in _CARD_COLUMNS)).where(where)
-    return query.order_by(table.c.id.desc()).limit(limit) if limit is not None else query
+    query = query.order_by(table.c.id.desc() if order is None else order)
+    return query.limit(limit) if limit is not None else query
 
 
 def _card_children(session: Session, *, ids: Any, sources: bool = True) -> dict[int, _CardKids]:
@@ -206,27 +199,38 @@ def _card_children(session: Session, *, ids: Any, sources: bool = True) -> dict[
     refs = Source.__table__  # type: ignore[attr-defined]
     seen = Appearance.__table__  # type: ignore[attr-defined]
     none = null().cast(String)
+    no_date = null().cast(Date)
     parts = [
-        sa_select(literal(0), claims.c.id, claims.c.debunk_id, claims.c.lang, claims.c.text, none)
-        .where(claims.c.debunk_id.in_(ids)),
-        sa_select(literal(2), seen.c.id, seen.c.debunk_id, seen.c.url, none, none)
+        sa_select(literal(0), claims.c.id, claims.c.debunk_id, claims.c.lang, claims.c.text, none,
+                  no_date).where(claims.c.debunk_id.in_(ids)),
+        sa_select(literal(2), seen.c.id, seen.c.debunk_id, seen.c.url, none, none, no_date)
         .where(seen.c.debunk_id.in_(ids)),
     ]  # fmt: skip
     if sources:
         parts.append(
             sa_select(literal(1), refs.c.id, refs.c.debunk_id, refs.c.url, refs.c.title,
-                      refs.c.publisher).where(refs.c.debunk_id.in_(ids))
+                      refs.c.publisher, refs.c.published).where(refs.c.debunk_id.in_(ids))
         )  # fmt: skip
     found: dict[int, _CardKids] = defaultdict(_CardKids)
     ordered = union_all(*parts).order_by(literal_column("1"), literal_column("2"))
-    for kind, _, debunk_id, a, b, c in session.execute(ordered):
+    for kind, _, debunk_id, a, b, c, day in session.execute(ordered):
         kids = found[debunk_id]
         if kind == 0:
             kids.claims.append(ClaimText(a, b))
         elif kind == 1:
-            kids.sources.append(SourceRef(a, b, c))
+            kids.sources.append(SourceRef(a, b, c, day))
         else:
             kids.appearances.append(a)
+    if sources:  # a card's pictures (the matcher needs none): one more statement
+        rows = session.execute(
+            sa_select(DebunkPicture).where(col(DebunkPicture.debunk_id).in_(ids))
+            .order_by(col(DebunkPicture.id))
+        ).scalars()  # fmt: skip
+        for picture in rows:
+            found[picture.debunk_id].pictures.append(
+                PictureRef(picture.kind, picture.hash, tuple(picture.crops), picture.name,
+                           picture.url)
+            )  # fmt: skip
     return found
 
 
@@ -240,9 +244,12 @@ def _card(row: Any, kids: _CardKids) -> DebunkCard:
         sources=tuple(kids.sources),
         claims=tuple(kids.claims),
         appearances=tuple(kids.appearances),
+        pictures=tuple(kids.pictures),
         tags=tuple(row.tags),
         published=row.published,
         version=row.version,
+        updated=row.updated_at,
+        created=row.created_at,
     )
 
 
@@ -261,23 +268,19 @@ def published_slugs(session: Session, *, limit: int | None = None) -> list[str]:
     return list(session.scalars(query.limit(limit) if limit is not None else query))
 
 
-def published_cards(session: Session, *, limit: int | None = None) -> list[DebunkCard]:
-    """Every published debunk's card (with `limit`, the newest that many), in two statements."""
-    published = col(Debunk.status) == "published"
-    wanted = _card_rows(published, limit=limit)
+def _cards(
+    session: Session, where: Any, *, limit: int | None = None, order: Any = None
+) -> list[DebunkCard]:
+    """The cards of the debunks `where` says, in two statements."""
+    wanted = _card_rows(where, limit=limit, order=order)
     rows = session.execute(wanted).all()
     kids = _card_children(session, ids=sa_select(wanted.subquery().c.id).scalar_subquery())
     return [_card(row, kids.get(row.id, _CardKids())) for row in rows]
 
 
-def _entry(debunk: Debunk, kids: DebunkChildren) -> DebunkEntry:
-    return DebunkEntry(
-        slug=debunk.slug,
-        verdict=debunk.verdict,
-        titles=dict(debunk.titles),
-        claims=tuple(ClaimText(c.lang, c.text) for c in kids.claims),
-        appearances=tuple(a.url for a in kids.appearances),
-    )
+def published_cards(session: Session, *, limit: int | None = None) -> list[DebunkCard]:
+    """Every published debunk's card (with `limit`, the newest that many), in two statements."""
+    return _cards(session, col(Debunk.status) == "published", limit=limit)
 
 
 def published_entries(session: Session) -> list[DebunkEntry]:
@@ -306,7 +309,48 @@ def published_entries(session: Session) -> list[DebunkEntry]:
 
 def matcher_entry(session: Session, *, slug: str) -> DebunkEntry | None:
     """The matcher's view of one debunk; None when it must not be matched (absent, unpublished)."""
-    debunk = get_debunk(session, slug=slug)
-    if debunk is None or debunk.id is None or debunk.status != "published":
+    card = debunk_card(session, slug=slug)
+    if card is None or card.status != "published":
         return None
-    return _entry(debunk, _children(session, debunk_ids=[debunk.id])[debunk.id])
+    return DebunkEntry(
+        slug=card.slug,
+        verdict=card.verdict,
+        titles=dict(card.titles),
+        claims=card.claims,
+        appearances=card.appearances,
+    )
+
+
+def _changed(since: datetime | None, until: datetime | None) -> Any:
+    where = col(Debunk.status) == "published"
+    if since is not None:
+        where = where & (col(Debunk.updated_at) > since)
+    if until is not None:
+        where = where & (col(Debunk.updated_at) <= until)
+    return where
+
+
+def recently_updated_cards(
+    session: Session, *, limit: int, since: datetime | None = None, until: datetime | None = None
+) -> list[DebunkCard]:
+    """Published debunks by last change, newest first (feeds, digests); with `since` and
+    `until`, only those changed after the one and not after the other."""
+    order = col(Debunk.updated_at).desc()
+    return _cards(session, _changed(since, until), limit=limit, order=order)
+
+
+def count_changed(session: Session, *, since: datetime, until: datetime) -> int:
+    """How many published debunks changed after `since` and not after `until`."""
+    query = select(func.count()).select_from(Debunk).where(_changed(since, until))
+    return int(session.exec(query).one())
+
+
+def published_stamps(session: Session) -> list[tuple[str, datetime]]:
+    """(slug, last change) of every published debunk, by slug (the sitemap)."""
+    table = Debunk.__table__  # type: ignore[attr-defined]
+    query = (
+        sa_select(table.c.slug, table.c.updated_at)
+        .where(table.c.status == "published")
+        .order_by(table.c.slug)
+    )
+    return [(slug, updated) for slug, updated in session.execute(query)]

@@ -45,9 +45,10 @@ class Source(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     debunk_id: int = Field(foreign_key="debunk.id", index=True, ondelete="CASCADE")
-    url: str
+    url: str  # "" when the source is cited without a link (no URL known to be right)
     title: str = ""
     publisher: str = ""
+    published: date | None = None
 
 
 class Appearance(SQLModel, table=True):
@@ -67,28 +68,3 @@ class TextEmbedding(SQLModel, table=True):
     model_id: str = Field(max_length=80)
     text_sha256: str = Field(max_length=64)
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-
-
-# ------------------------------------------------------------------ shared by every worker
-# (see knowledge/db/shared_state.py: what several `tekser run` processes must not keep in memory)
-
-
-class CheckQuota(SQLModel, table=True):
-    """Per reader (keyed hash): the checks taken in their current one-minute window."""
-
-    user_hash: str = Field(primary_key=True, max_length=64)
-    window_start: float  # seconds since the epoch at the window's first check
-    taken: int = 0
-
-
-class LinkPreviewCache(SQLModel, table=True):
-    """One fetch of an article a message linked to, by normalised URL: its text, a failure, or
-    a fetch some worker is making right now (so the others wait for it instead of fetching)."""
-
-    url_hash: str = Field(primary_key=True, max_length=64)  # SHA-256 of the normalised URL
-    state: str = Field(max_length=10)  # ok | failed | fetching
-    url: str = ""  # where the text came from, after redirects
-    title: str = ""
-    description: str = ""
-    paragraphs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    fetched_at: datetime = Field(default_factory=utcnow, index=True)

@@ -32,6 +32,7 @@ _RATING_WORDS = (
     ),
 )
 TEKSER_AUTHOR = {"@type": "Organization", "name": "Tekser"}
+PICTURE_KINDS = ("pdq", "phash")
 
 
 def verdict_from_rating(name: str) -> str | None:
@@ -43,19 +44,23 @@ def verdict_from_rating(name: str) -> str | None:
     return None
 
 
+def citation(source: Mapping[str, Any]) -> dict[str, Any]:
+    """A source as a schema.org CreativeWork: its link only when it has one, its date if known."""
+    work: dict[str, Any] = {"@type": "CreativeWork", "name": source.get("title", "")}
+    if source.get("url"):
+        work["url"] = source["url"]
+    if source.get("publisher"):
+        work["publisher"] = {"@type": "Organization", "name": source["publisher"]}
+    if source.get("published"):
+        work["datePublished"] = source["published"]
+    return work
+
+
 def to_claimreviews(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     """A pack entry as ClaimReview objects, one per language of its title."""
     sources = entry.get("sources") or []
-    review_url = sources[0]["url"] if sources else None
-    citations = [
-        {
-            "@type": "CreativeWork",
-            "url": s["url"],
-            "name": s.get("title", ""),
-            "publisher": {"@type": "Organization", "name": s.get("publisher", "")},
-        }
-        for s in sources
-    ]
+    review_url = next((s["url"] for s in sources if s.get("url")), None)
+    citations = [citation(s) for s in sources]
     reviews = []
     titles = dict(entry["title"])
     for claim in entry.get("claims", []):  # a wording's language without a title still travels
@@ -82,7 +87,8 @@ def to_claimreviews(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "alternateName": wordings,
                 "appearance": [
                     {"@type": "CreativeWork", "url": u} for u in entry.get("appearances", [])
-                ],
+                ]
+                + [image_object(p) for p in entry.get("pictures", [])],
             },
             "citation": citations,
             "keywords": ",".join(entry.get("tags", [])),
@@ -93,6 +99,41 @@ def to_claimreviews(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
             review["datePublished"] = entry["published"]
         reviews.append(review)
     return reviews
+
+
+def image_object(picture: Mapping[str, Any]) -> dict[str, Any]:
+    """A picture the claim travels with, as an ImageObject identified by its perceptual hashes
+    (`propertyID` the algorithm; `<algorithm>-crop` for the hashes of its centre crops)."""
+    kind = picture["kind"]
+    hashes = [{"@type": "PropertyValue", "propertyID": kind, "value": picture["hash"]}]
+    hashes += [
+        {"@type": "PropertyValue", "propertyID": f"{kind}-crop", "value": crop}
+        for crop in picture.get("crops", [])
+    ]
+    image: dict[str, Any] = {"@type": "ImageObject", "identifier": hashes}
+    if picture.get("name"):
+        image["name"] = picture["name"]
+    if picture.get("url"):
+        image["contentUrl"] = picture["url"]
+    return image
+
+
+def picture_from(image: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A pack picture from an ImageObject with a perceptual hash, else None."""
+    values = [v for v in _as_list(image.get("identifier")) if isinstance(v, dict)]
+    whole = [v for v in values if v.get("propertyID") in PICTURE_KINDS]
+    if not whole:
+        return None
+    kind = str(whole[0]["propertyID"])
+    picture: dict[str, Any] = {"kind": kind, "hash": str(whole[0].get("value", ""))}
+    crops = [str(v.get("value", "")) for v in values if v.get("propertyID") == f"{kind}-crop"]
+    if crops:
+        picture["crops"] = crops
+    if image.get("name"):
+        picture["name"] = str(image["name"])
+    if isinstance(image.get("contentUrl"), str):
+        picture["url"] = image["contentUrl"]
+    return picture
 
 
 def to_datafeed(entries: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -125,6 +166,20 @@ def _reviews_in(document: Any) -> list[Any]:
             return _as_list(document["@graph"])
         return [document]
     return []
+
+
+def source_from(work: Mapping[str, Any]) -> dict[str, Any]:
+    """A cited CreativeWork as a pack source (a citation without a link keeps an empty url)."""
+    url = work.get("url")
+    source = {
+        "url": str(url) if isinstance(url, str) else "",
+        "title": str(work.get("name") or ""),
+        "publisher": _name(work.get("publisher")),
+    }
+    published = work.get("datePublished")
+    if isinstance(published, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", published[:10]):
+        source["published"] = published[:10]
+    return source
 
 
 def _slug_for(review: Mapping[str, Any]) -> str:
@@ -197,13 +252,10 @@ def from_claimreviews(document: Any) -> tuple[list[dict[str, Any]], list[str]]:
             if str(text).strip():
                 entry["claims"].append({"lang": lang, "text": str(text).strip()})
         sources = [
-            {
-                "url": str(c["url"]),
-                "title": str(c.get("name") or ""),
-                "publisher": _name(c.get("publisher")),
-            }
+            source_from(c)
             for c in _as_list(review.get("citation"))
-            if isinstance(c, dict) and isinstance(c.get("url"), str)
+            if isinstance(c, dict)
+            and (isinstance(c.get("url"), str) or c.get("name") or c.get("publisher"))
         ]
         if not sources and url:
             sources = [{"url": url, "title": claim, "publisher": _name(review.get("author"))}]
@@ -213,4 +265,8 @@ def from_claimreviews(document: Any) -> tuple[list[dict[str, Any]], list[str]]:
         for appearance in _urls(item.get("appearance")) + _urls(item.get("firstAppearance")):
             if appearance not in entry["appearances"]:
                 entry["appearances"].append(appearance)
+        for image in _as_list(item.get("appearance")):
+            picture = picture_from(image) if isinstance(image, dict) else None
+            if picture is not None and picture not in entry.setdefault("pictures", []):
+                entry["pictures"].append(picture)
     return list(grouped.values()), problems

@@ -36,13 +36,27 @@ def _tag(keyword: str) -> str:
 def from_euvsdisinfo_csv(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Pack entries (English title and claim, the case URL as source) and the problems found."""
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("date", "id", "title") if c not in (reader.fieldnames or [])]
-    if missing:
-        return [], [
-            f"header: missing column(s) {', '.join(missing)} (expected {','.join(COLUMNS)})"
-        ]
     entries: list[dict[str, Any]] = []
     problems: list[str] = []
+    try:
+        missing = [c for c in ("date", "id", "title") if c not in (reader.fieldnames or [])]
+        if missing:
+            return [], [
+                f"header: missing column(s) {', '.join(missing)} (expected {','.join(COLUMNS)})"
+            ]
+        _read_rows(reader, entries, problems)
+    except csv.Error as exc:  # past a malformed row the file cannot be read on
+        reason = str(exc)
+        if "field limit" in reason:
+            reason = f"a field is longer than {csv.field_size_limit():,} characters"
+        line = reader.line_num + 1  # (the row being read when it failed)
+        problems.append(f"line {line}: {reason}; the rest of the file was not read")
+    return entries, problems
+
+
+def _read_rows(
+    reader: csv.DictReader[str], entries: list[dict[str, Any]], problems: list[str]
+) -> None:
     for line, row in enumerate(reader, start=2):
         title = (row.get("title") or "").strip()
         url = (row.get("id") or "").strip()
@@ -61,4 +75,3 @@ def from_euvsdisinfo_csv(text: str) -> tuple[list[dict[str, Any]], list[str]]:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", (row.get("date") or "").strip()):
             entry["published"] = row["date"].strip()
         entries.append(entry)
-    return entries, problems

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,8 +14,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     ValidationError,
-    field_validator,
+    model_validator,
 )
+
+from knowledge.debunks.cards import ClaimText, DebunkCard, PictureRef, SourceRef
 
 PACK_FORMAT = "debunk-pack/1"
 SLUG_RE = re.compile(r"^[a-z0-9-]{3,80}$")
@@ -31,17 +32,40 @@ def check_http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
         raise ValueError("not an http(s) URL")
+    if "…" in value or "..." in parts.netloc:  # `https://…`, as examples write an elided link
+        raise ValueError("a placeholder, not a real URL")
     return value
 
 
 HttpUrlText = Annotated[str, AfterValidator(check_http_url)]
 
 
+def check_lang(value: str) -> str:
+    if not LANG_RE.match(value):
+        raise ValueError(f"{value!r} is not an ISO 639-1 language code")
+    return value
+
+
+def _check_claim_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("empty claim text")
+    return value.strip()
+
+
+def _check_slug(value: str) -> str:
+    if not SLUG_RE.match(value):
+        raise ValueError("must be 3-80 characters of a-z, 0-9 and -")
+    return value
+
+
+def _clean_tags(value: list[str]) -> list[str]:
+    return [tag.strip() for tag in value if tag.strip()]
+
+
 def check_languages(value: Mapping[str, str]) -> dict[str, str]:
     cleaned = {}
     for lang, text in value.items():
-        if not LANG_RE.match(lang):
-            raise ValueError(f"{lang!r} is not an ISO 639-1 language code")
+        check_lang(lang)
         if not text.strip():
             raise ValueError(f"the {lang} text is empty")
         cleaned[lang] = text.strip()
@@ -50,33 +74,59 @@ def check_languages(value: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
+def check_citation_url(value: str) -> str:
+    """An http(s) URL, or "" for a source cited without a link (no URL known to be right)."""
+    return check_http_url(value) if value.strip() else ""
+
+
 class PackSource(BaseModel):
+    """A source of the disproof: a link, or a citation (publisher, title, date) without one."""
+
     model_config = ConfigDict(extra="forbid")
 
-    url: HttpUrlText
+    url: Annotated[str, AfterValidator(check_citation_url)] = ""
     title: str = ""
     publisher: str = ""
+    published: date | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> PackSource:
+        if not (self.url or self.title.strip() or self.publisher.strip()):
+            raise ValueError("a source needs a url, or a title or publisher to cite")
+        return self
 
 
 class PackClaim(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    lang: str
-    text: str
+    lang: Annotated[str, AfterValidator(check_lang)]
+    text: Annotated[str, AfterValidator(_check_claim_text)]
 
-    @field_validator("lang")
-    @classmethod
-    def _lang(cls, value: str) -> str:
-        if not LANG_RE.match(value):
-            raise ValueError(f"{value!r} is not an ISO 639-1 language code")
-        return value
 
-    @field_validator("text")
-    @classmethod
-    def _text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("empty claim text")
-        return value.strip()
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+PictureKind = Literal["pdq", "phash"]
+
+
+def check_picture_hash(value: str) -> str:
+    value = value.strip().lower()
+    if not HASH_RE.match(value):
+        raise ValueError("not a 256-bit hash in hex (64 digits)")
+    return value
+
+
+PictureHashText = Annotated[str, AfterValidator(check_picture_hash)]
+
+
+class PackPicture(BaseModel):
+    """A picture the claim travels with, by its perceptual hash (never the picture itself)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: PictureKind = "pdq"
+    hash: PictureHashText
+    crops: list[PictureHashText] = []  # hashes of a few centre crops: cropped copies match too
+    name: str = ""
+    url: HttpUrlText | None = None
 
 
 def _needs_one_claim(claims: list[PackClaim]) -> list[PackClaim]:
@@ -90,43 +140,55 @@ class PackDebunk(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    slug: str
+    slug: Annotated[str, AfterValidator(_check_slug)]
     verdict: Verdict
     title: Annotated[dict[str, str], AfterValidator(check_languages)]
     disproof: Annotated[dict[str, str], AfterValidator(check_languages)]
     claims: Annotated[list[PackClaim], AfterValidator(_needs_one_claim)]
     sources: list[PackSource] = []
     appearances: list[HttpUrlText] = []
-    tags: list[str] = []
+    pictures: list[PackPicture] = []
+    tags: Annotated[list[str], AfterValidator(_clean_tags)] = []
     published: date | None = None
     status: Status = "published"
 
-    @field_validator("slug")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not SLUG_RE.match(value):
-            raise ValueError("must be 3-80 characters of a-z, 0-9 and -")
-        return value
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, value: list[str]) -> list[str]:
-        return [tag.strip() for tag in value if tag.strip()]
-
     def canonical(self) -> dict[str, Any]:
-        """The entry as a pack dict, lists in a stable order: equal dicts mean equal debunks."""
-        return {
-            "slug": self.slug,
-            "verdict": self.verdict,
-            "title": dict(sorted(self.title.items())),
-            "disproof": dict(sorted(self.disproof.items())),
-            "claims": [c.model_dump() for c in self.claims],
-            "sources": [s.model_dump() for s in self.sources],
-            "appearances": list(self.appearances),
-            "tags": list(self.tags),
-            "published": self.published.isoformat() if self.published else None,
-            "status": self.status,
-        }
+        """The entry as a pack dict, lists in a stable order: equal dicts mean equal debunks
+        (the same dict `pack_entry` makes of the stored debunk)."""
+        return pack_entry(self.card())
+
+    def card(self) -> DebunkCard:
+        """The entry as the debunk it describes."""
+        return DebunkCard(
+            slug=self.slug,
+            verdict=self.verdict,
+            status=self.status,
+            titles=self.title,
+            disproofs=self.disproof,
+            sources=tuple(
+                SourceRef(s.url, s.title, s.publisher, s.published) for s in self.sources
+            ),
+            claims=tuple(ClaimText(c.lang, c.text) for c in self.claims),
+            appearances=tuple(self.appearances),
+            pictures=tuple(
+                PictureRef(p.kind, p.hash, tuple(p.crops), p.name, p.url or "")
+                for p in self.pictures
+            ),
+            tags=tuple(self.tags),
+            published=self.published,
+        )
+
+
+def picture_entry(picture: PackPicture | PictureRef) -> dict[str, Any]:
+    """A picture as a pack entry lists it (the URL only when there is one)."""
+    entry: dict[str, Any] = {"kind": picture.kind, "hash": picture.hash}
+    if picture.crops:
+        entry["crops"] = list(picture.crops)
+    if picture.name:
+        entry["name"] = picture.name
+    if picture.url:
+        entry["url"] = picture.url
+    return entry
 
 
 @dataclass
@@ -156,13 +218,28 @@ def _message(error: Mapping[str, Any]) -> str:
     return msg
 
 
-def _is_valid_unicode(raw: Any) -> bool:
-    """False when a string in the entry holds lone surrogates (they cannot be stored)."""
-    try:
-        json.dumps(raw, ensure_ascii=False, default=str).encode("utf-8")
-    except (UnicodeEncodeError, ValueError, TypeError):
-        return False
-    return True
+def _unstorable_text(raw: Any) -> list[tuple[str, str]]:
+    """(where, why) for every string in the entry no database can store: a NUL character
+    (PostgreSQL refuses it) or a lone surrogate (not UTF-8). Walked without recursion: a file
+    may nest as deep as the JSON parser allows."""
+    found: list[tuple[str, str]] = []
+    stack: list[tuple[str, Any]] = [("", raw)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                stack.append((f"{where}.{key}", inner))
+                stack.append((f"{where}.{key} (the field's name)", str(key)))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", inner) for i, inner in enumerate(value))
+        elif isinstance(value, str):
+            if "\x00" in value:
+                found.append((where, "contains a NUL character (\\u0000), which cannot be stored"))
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                found.append((where, "contains text that is not valid Unicode"))
+    return sorted(found)
 
 
 def validate_entries(entries: list[Any]) -> ParsedPack:
@@ -173,8 +250,8 @@ def validate_entries(entries: list[Any]) -> ParsedPack:
         label = f"debunks[{index}]"
         if isinstance(raw, dict) and isinstance(raw.get("slug"), str):
             label = f"debunks[{index}] ({raw['slug']})"
-        if not _is_valid_unicode(raw):
-            parsed.problems.append(f"{label}: contains text that is not valid Unicode")
+        if unstorable := _unstorable_text(raw):
+            parsed.problems += [f"{label}{where}: {why}" for where, why in unstorable]
             parsed.rejected.append(label)
             continue
         try:
@@ -209,6 +286,38 @@ def parse_pack(data: Any) -> ParsedPack:
     if not isinstance(entries, list):
         return ParsedPack(problems=["debunks: expected a list of debunks"])
     return validate_entries(entries)
+
+
+def source_entry(source: SourceRef) -> dict[str, Any]:
+    """A source as a pack writes it (its date only when it has one)."""
+    entry: dict[str, Any] = {
+        "url": source.url,
+        "title": source.title,
+        "publisher": source.publisher,
+    }
+    if source.published is not None:
+        entry["published"] = source.published.isoformat()
+    return entry
+
+
+def pack_entry(card: DebunkCard) -> dict[str, Any]:
+    """A stored debunk as a `debunk-pack/1` entry, languages in a stable order: what export
+    writes, what an import compares against, and what the audit log keeps before and after."""
+    entry: dict[str, Any] = {
+        "slug": card.slug,
+        "verdict": card.verdict,
+        "title": dict(sorted(card.titles.items())),
+        "disproof": dict(sorted(card.disproofs.items())),
+        "claims": [{"lang": c.lang, "text": c.text} for c in card.claims],
+        "sources": [source_entry(s) for s in card.sources],
+        "appearances": list(card.appearances),
+        "tags": list(card.tags),
+        "published": card.published.isoformat() if card.published else None,
+        "status": card.status,
+    }
+    if card.pictures:
+        entry["pictures"] = [picture_entry(p) for p in card.pictures]
+    return entry
 
 
 def build_pack(entries: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -34,10 +34,7 @@ def detect_format(name: str, text: str) -> Format:
     """Guess the format from the content: JSON with `format` is a pack, JSON-LD is ClaimReview."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[")):
-        try:
-            document = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise ExchangeError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        document = _json(name, stripped)
         if isinstance(document, dict) and document.get("format") == PACK_FORMAT:
             return "pack"
         if isinstance(document, dict) and "format" in document:
@@ -50,6 +47,18 @@ def detect_format(name: str, text: str) -> Format:
     )
 
 
+def _json(name: str, text: str) -> Any:
+    """The file's JSON document, or ExchangeError in one line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ExchangeError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ExchangeError(f"{name}: the JSON is nested too deeply to be a debunk file") from None
+    except ValueError as exc:  # a number too long to convert, and the like
+        raise ExchangeError(f"{name}: not valid JSON ({exc})") from None
+
+
 def read_text(name: str, text: str, *, fmt: Format | None = None) -> ReadResult:
     """Parse one file's text in the given (or detected) format and validate every entry."""
     fmt = fmt or detect_format(name, text)
@@ -58,10 +67,7 @@ def read_text(name: str, text: str, *, fmt: Format | None = None) -> ReadResult:
         entries, problems = from_euvsdisinfo_csv(text)
         parsed = validate_entries(entries)
     else:
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ExchangeError(f"{name}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        document = _json(name, text)
         if fmt == "pack":
             problems = []
             parsed = parse_pack(document)
@@ -78,23 +84,32 @@ def read_text(name: str, text: str, *, fmt: Format | None = None) -> ReadResult:
     )
 
 
+def read_file(path: Path, *, limit: int, limit_name: str = "", kind: str = "a file") -> bytes:
+    """The bytes of a file a user named, or ExchangeError with one line saying why not (absent,
+    a directory, larger than `limit` bytes, unreadable)."""
+    try:
+        if path.stat().st_size > limit:
+            setting = f" ({limit_name})" if limit_name else ""
+            raise ExchangeError(f"{path}: larger than {limit // 2**20} MB{setting}")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ExchangeError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ExchangeError(f"{path}: is a directory, not {kind}") from None
+    except OSError as exc:
+        raise ExchangeError(f"{path}: cannot read ({exc.strerror})") from None
+
+
 def read_files(paths: Iterable[Path], *, fmt: Format | None = None) -> ReadResult:
     """Read and validate several files; duplicate slugs across files are problems too."""
     result = ReadResult()
     seen: dict[str, str] = {}
     for path in paths:
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise ExchangeError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MB")
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ExchangeError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise ExchangeError(f"{path}: is a directory, not a file") from None
+            text = read_file(path, limit=MAX_FILE_BYTES).decode("utf-8")
         except UnicodeDecodeError:
             raise ExchangeError(f"{path}: not UTF-8 text") from None
-        except OSError as exc:
-            raise ExchangeError(f"{path}: cannot read ({exc.strerror})") from None
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads it
         one = read_text(str(path), text, fmt=fmt)
         for debunk in one.debunks:
             if debunk.slug in seen:

@@ -1,2 +1,2 @@
-"""Link expansion: fetching the article behind a link safely (address policy, size and time limits)
-and extracting its text for matching."""
+"""Link expansion: the article behind a link, fetched safely (policy: which addresses; fetch: one
+deadline, bounded bytes; extract: text in a process of its own; cache) and matched (preview)."""

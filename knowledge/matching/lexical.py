@@ -13,7 +13,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from itertools import chain
 
@@ -36,6 +36,7 @@ __all__ = [
     "char_ngrams",
     "is_kazakh",
     "kazakh_stem",
+    "stems",
     "word_terms",
 ]
 
@@ -172,6 +173,14 @@ def _token_terms(token: str, kazakh: bool, alternates: bool) -> tuple[str, ...]:
         if cyr not in _STOPWORDS:
             return (english, _stem_cyrillic(cyr, kazakh))
     return (english,)
+
+
+def stems(words: str, *, kazakh: bool) -> set[str]:
+    """The terms of a few words of a known language (Kazakh or not), as word_terms makes them."""
+    out: set[str] = set()
+    for token in _TOKEN_RE.findall(fold(words)):
+        out.update(_token_terms(token, kazakh, False))
+    return out
 
 
 def char_ngrams(text: str) -> list[str]:
@@ -372,6 +381,22 @@ class SparseIndex:
             out[~self._alive[:n]] = 0.0
         return out
 
+    def self_score(self, terms: Sequence[str]) -> float:
+        """The BM25 score ``terms`` would get against a row made of themselves: what a row that
+        says all the message says scores (terms absent from the index weigh as the rarest)."""
+        if not terms or not self._n_alive:
+            return 0.0
+        counts = Counter(terms)
+        vocab = self._vocab
+        known = [vocab.get(t, -1) for t in counts]
+        idf = np.full(len(counts), math.log1p((self._n_alive + 0.5) / 0.5))
+        found = [i for i, tid in enumerate(known) if tid >= 0]
+        if found:
+            idf[found] = self.idf(np.array([known[i] for i in found], dtype=np.int64))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        avgdl = self._total_length / self._n_alive or 1.0
+        return float(self._bm25(idf, tf, np.full(len(tf), float(len(terms))), avgdl).sum())
+
     def _bm25(
         self, idf: np.ndarray | float, tf: np.ndarray, dl: np.ndarray, avgdl: float
     ) -> np.ndarray:
@@ -410,14 +435,18 @@ class SparseIndex:
         return np.concatenate(row_parts), tf, np.concatenate(idf_parts)
 
     def coverages(
-        self, query_terms: Sequence[str], rows: Sequence[int]
+        self,
+        query_terms: Sequence[str],
+        rows: Sequence[int],
+        equivalents: Callable[[str], Iterable[str]] | None = None,
     ) -> list[tuple[float, float]]:
         """For each of `rows`, IDF-weighted shares: of the row's terms found in the query, of the
         query's in the row.
 
         A term counts as found when spelt alike (rapidfuzz ratio >= 80, same first letter, five
         letters or more), credited by its similarity, so a misspelt message still covers its claim.
-        Query terms absent from the index weigh as the rarest terms. The rows' terms are compared
+        Query terms absent from the index weigh as the rarest terms; ``equivalents`` (the
+        glossary) names other terms that count as a query term found. The rows' terms are compared
         with the query in one rapidfuzz pass.
         """
         query = list(dict.fromkeys(query_terms))
@@ -439,6 +468,13 @@ class SparseIndex:
             np.array([t[0] for t in query])[:, None] != np.array([t[0] for t in strs])[None, :]
         )
         sim[(sim < FUZZY_MIN_SIMILARITY) | ((short | other_start) & (sim < 1.0))] = 0.0
+        if equivalents is not None:  # a word's equivalent in another language counts as found
+            vocab = self._vocab
+            for i, term in enumerate(query):
+                for other in equivalents(term):
+                    column = columns.get(vocab.get(other, -1))
+                    if column is not None:
+                        sim[i, column] = 1.0
         column_idf = self.idf(np.fromiter(columns, dtype=np.int64, count=len(columns)))
         vocab = self._vocab
         known = [vocab.get(t, -1) for t in query]

@@ -1,12 +1,15 @@
 """The claim matcher: finds the debunks that answer a message.
 
 Pure: it is fed :class:`DebunkEntry` objects and returns ranked :class:`Match` objects with their
-evidence; no Telegram, no database session.  Three retrieval channels over every claim wording and
-title — BM25 over stemmed words, BM25 over character trigrams (typos, inflection, Kazakh/Russian
-spelling), and, when an :class:`~knowledge.matching.embedding.Embedder` is given, cosine
-similarity of multilingual sentence embeddings — are fused per query;
+evidence; no Telegram, no database session.  Evidence channels
+(:mod:`knowledge.matching.channels`) over every claim wording and title — BM25 over stemmed
+words, the same over their ru/kk/en glossary equivalents, BM25 over character trigrams (typos,
+inflection, Kazakh/Russian spelling), and, when an
+:class:`~knowledge.matching.embedding.Embedder` is given, cosine similarity of multilingual
+sentence embeddings — are fused per query;
 :mod:`knowledge.matching.decision` turns each candidate's features into ``match`` /
-``possible`` / ``none``.  URLs recorded as appearances of a
+``possible`` / ``none``; :mod:`knowledge.matching.stance` tells whether the message repeats
+each shown claim or refutes it.  URLs recorded as appearances of a
 debunk match it directly.  Long texts are split into passages, each matched on its own; only the
 lexically strongest passages are embedded.  In a large base the semantic channel finds its nearest
 wordings in an HNSW graph (usearch) rather than by scanning every vector.
@@ -17,13 +20,22 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import chain
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.debunks.cards import ClaimText
+from knowledge.matching.channels import (
+    BaseSample,
+    EvidenceChannel,
+    Groups,
+    LexicalChannel,
+    PassageQuery,
+    SemanticChannel,
+    TextRows,
+    runner_up,
+)
 from knowledge.matching.decision import (
     LEXICAL_CALIBRATION,
     SEMANTIC_CALIBRATION,
@@ -32,6 +44,7 @@ from knowledge.matching.decision import (
     decide,
 )
 from knowledge.matching.embedding import Embedder, VectorCache, embed_passages_cached
+from knowledge.matching.glossary import Glossary, default_glossary
 from knowledge.matching.lexical import SparseIndex, char_ngrams, top_rows, word_terms
 from knowledge.matching.normalise import (
     extract_urls,
@@ -41,6 +54,7 @@ from knowledge.matching.normalise import (
     split_sentences,
 )
 from knowledge.matching.passages import split_passages
+from knowledge.matching.stance import Stance, stance
 
 _DECISION_RANK = {"none": 0, "possible": 1, "match": 2}
 
@@ -53,11 +67,9 @@ __all__ = [
     "Thresholds",
 ]
 
-# Retrieval fusion (tuned on CLEF-2020 train, see bench/README.md).
+# Retrieval fusion (see bench/README.md).
 CANDIDATES_PER_CHANNEL = 30
 WORD_SHARE = 0.6  # share of the word channel in the lexical score (the rest: character trigrams)
-SEMANTIC_WEIGHT = 0.6  # share of the semantic channel in the fused score
-SECOND_WORDING_WEIGHT = 0.05  # a debunk's second-best wording adds this share (a tie-break)
 MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passages are matched
 SEMANTIC_PASSAGES = 2  # ... and only the strongest of those are embedded (the rest: lexical only)
 SAME_CLAIM_SIMILARITY = 70  # rapidfuzz token_set_ratio from which two wordings say the same
@@ -71,6 +83,18 @@ GRAPH_EXPANSION = 128  # HNSW search breadth (usearch expansion_search)
 # A passage whose lexical evidence alone is this confident (and unrivalled) is answered without
 # embedding it: a cascade, the costly channel only where the cheap one is unsure.
 LEXICAL_GATE = 0.99
+# Semantic fusion: a debunk's cosine plus LEXICAL_WEIGHT * strength ** LEXICAL_POWER, where the
+# strength is its BM25 over the passage's BM25 against itself (absolute: one shared frequent word
+# adds next to nothing, a wording saying all the message says adds the whole weight).  Scaling each
+# channel to the passage's best candidate instead gave a same-language debunk sharing one word the
+# whole lexical share, and it beat the right debunk in another language.
+LEXICAL_WEIGHT = 0.5
+LEXICAL_POWER = 2.0
+# A passage of fewer distinct content terms states no claim ("НАТО", "MH17", "январские
+# события"): its candidates are ranked but never offered.
+MIN_CLAIM_TERMS = 3
+# Rows a passage's cosines are standardised against (sem_z): a larger base is sampled evenly.
+BASE_SAMPLE = 8192
 
 
 @dataclass(frozen=True)
@@ -92,6 +116,9 @@ class Match:
     matched: str  # the claim wording / title that matched best
     passage: str  # the part of the message that triggered it
     evidence: Mapping[str, float] = field(default_factory=dict)
+    # what the message does with the claim: repeats it, refutes it (agrees with the debunk), or
+    # unclear; a refuting message is never told it is false
+    stance: Stance = "repeats"
 
 
 @dataclass(frozen=True)
@@ -119,6 +146,9 @@ class _Lexical:
     terms: list[str]
     word_scores: np.ndarray
     gram_scores: np.ndarray
+    bridge_scores: np.ndarray | None  # over the glossary's equivalents of its words (if any)
+    word_self: float  # the passage's BM25 against itself: a row saying all it says
+    gram_self: float
 
 
 @dataclass
@@ -139,10 +169,13 @@ class Matcher:
         embedder: Embedder | None = None,
         vectors: VectorCache | None = None,
         lexical_gate: float | None = LEXICAL_GATE,
+        glossary: Glossary | None = None,
     ) -> None:
         self.thresholds = thresholds or Thresholds()
         self.embedder = embedder
         self.lexical_gate = lexical_gate  # None: every passage is embedded
+        # equivalent terms across ru/kk/en (Glossary([]): none)
+        self.glossary = glossary if glossary is not None else default_glossary()
         self.vector_cache = vectors
         self.calibration: Calibration = (
             SEMANTIC_CALIBRATION if embedder is not None else LEXICAL_CALIBRATION
@@ -167,6 +200,7 @@ class Matcher:
         self._row_alive = np.zeros(0, dtype=bool)
         self._row_document = np.zeros(0, dtype=bool)  # title + claims rows: ranking only
         self._appearances: dict[str, set[str]] = {}
+        self._base_sample: tuple[int, BaseSample] | None = None
 
     def __len__(self) -> int:
         return len(self._slot_of)
@@ -380,7 +414,11 @@ class Matcher:
                 if self._entries[cand.slot] is not None  # not removed meanwhile
             ]
         matches = appearances + [m for m in matches if m.slug not in seen]
-        matches = matches[:top]
+        # what the message does with each claim it is shown (read for the kept matches only)
+        matches = [
+            m if "appearance" in m.evidence else replace(m, stance=stance(m.passage, m.matched))
+            for m in matches[:top]
+        ]
         verdict = matches[0].decision if matches else "none"
         return MatchResult(query=text, verdict=verdict, matches=tuple(matches))
 
@@ -509,9 +547,55 @@ class Matcher:
         terms = word_terms(passage)
         if not terms or not self._words.n_rows:
             return None
+        grams = char_ngrams(passage)
         word_scores = self._words.scores(self._words.query_ids(terms))
-        gram_scores = self._grams.scores(self._grams.query_ids(char_ngrams(passage)))
-        return _Lexical(self._version, terms, word_scores, gram_scores)
+        gram_scores = self._grams.scores(self._grams.query_ids(grams))
+        # the glossary's equivalents of its words search apart (a Kazakh word finds the Russian
+        # wording): they rank a debunk, the passage's own words choose its wording and features
+        equivalents = self.glossary.expand(terms)[len(terms) :]
+        bridge_scores = (
+            self._words.scores(self._words.query_ids(equivalents)) if equivalents else None
+        )
+        return _Lexical(
+            self._version,
+            terms,
+            word_scores,
+            gram_scores,
+            bridge_scores,
+            self._words.self_score(terms),
+            self._grams.self_score(grams),
+        )
+
+    def _base(self) -> BaseSample:
+        """The live rows a passage's cosines are standardised against (an even sample of a
+        large base), kept until the index changes."""
+        held = self._base_sample
+        if held is not None and held[0] == self._version:
+            return held[1]
+        n = len(self._row_text)
+        alive = np.flatnonzero(self._row_alive[:n])
+        if len(alive) > BASE_SAMPLE:
+            alive = alive[np.linspace(0, len(alive) - 1, BASE_SAMPLE).astype(np.int64)]
+        member = np.zeros(len(self._row_alive), dtype=bool)
+        member[alive] = True
+        sample = BaseSample(alive, member)
+        self._base_sample = (self._version, sample)
+        return sample
+
+    def _channels(self) -> list[EvidenceChannel]:
+        """The evidence channels over the index as it is now (cheap views, built per passage)."""
+        n = self._words.n_rows
+        rows = TextRows(slot=self._row_slot, document=self._row_document)
+        channels: list[EvidenceChannel] = [
+            LexicalChannel("words", rows, lambda q: q.word_scores),
+            LexicalChannel("grams", rows, lambda q: q.gram_scores),
+            LexicalChannel("bridge", rows, lambda q: q.bridge_scores),
+        ]
+        if self._matrix.shape[0] > 0:
+            channels.append(
+                SemanticChannel(rows, lambda qvec, k: self._nearest(qvec, n, k), self._base())
+            )
+        return channels
 
     def _match_passage(
         self, passage: str, qvec: np.ndarray | None, retrieval: _Lexical | None = None
@@ -522,68 +606,66 @@ class Matcher:
             retrieval = self._lexical(passage)
         if retrieval is None:
             return []
-        n = self._words.n_rows
-        terms, word_scores = retrieval.terms, retrieval.word_scores
-        gram_scores = retrieval.gram_scores
-        k = CANDIDATES_PER_CHANNEL
-        row_sets = [top_rows(word_scores, k), top_rows(gram_scores, k)]
-        semantic = qvec is not None and self._matrix.shape[0] > 0
-        if semantic:
-            assert qvec is not None
-            sem_top, cosines = self._nearest(qvec, n, k)
-            row_sets.append(sem_top)
-            crowd = cosines(sem_top)
-            crowd_mean, crowd_std = float(crowd.mean()), float(crowd.std()) + 1e-3
-        rows = np.concatenate(row_sets)
-        slots = np.unique(self._row_slot[rows]) if len(rows) else np.zeros(0, np.int32)
+        terms = retrieval.terms
+        query = PassageQuery(
+            passage,
+            terms,
+            retrieval.word_scores,
+            retrieval.gram_scores,
+            retrieval.bridge_scores,
+            qvec,
+        )
+        retrieved = {
+            channel.name: found
+            for channel in self._channels()
+            if (found := channel.retrieve(query, CANDIDATES_PER_CHANNEL)) is not None
+        }
+        nominated = [found.slots for found in retrieved.values()]
+        slots = np.unique(np.concatenate(nominated)) if nominated else np.zeros(0, np.int32)
         if not len(slots):
             return []
 
-        # per-debunk channel scores (best wording, see _Groups.support), over all the candidate
-        # debunks' rows at once: documents (title + claims) rank the debunk; its wordings give
-        # the features, so the calibration reads what it was fitted on
-        m = len(slots)
-        groups = _Groups([self._slot_rows[slot] for slot in slots.tolist()])
-        wording = ~self._row_document[groups.rows]
-        w, g = word_scores[groups.rows], gram_scores[groups.rows]
-        word_best, gram_best = groups.support(w), groups.support(g)
-        word_at, word_top = groups.best(w, wording)
-        word_row = groups.rows[word_at]
-        if semantic:
-            s = cosines(groups.rows)
-            sem_at, sem_top3 = groups.best(s, wording, top=3)
-            sem_best = s[sem_at].astype(np.float64)
-            sem_mean = sem_top3.astype(np.float64)
-            # a title read with its claims beats either alone (a short title's cosine is high for
-            # the wrong debunks): the documents speak for the debunk when it has them
-            has_document = groups.any(~wording)
-            sem_support = np.where(
-                has_document, groups.support(s, ~wording), groups.support(s, wording)
-            )
-            best_row = groups.rows[sem_at]
+        # every channel weighs all the candidate debunks' rows at once: documents (title +
+        # claims) help rank the debunk; its wordings give the features, so the calibration
+        # reads what it was fitted on
+        groups = Groups([self._slot_rows[slot] for slot in slots.tolist()])
+        evidence = {name: found.weigh(groups) for name, found in retrieved.items()}
+        words, grams = evidence["words"], evidence["grams"]
+        bridge = evidence.get("bridge")
+        # a debunk's word evidence: its own words, or their glossary equivalents if stronger
+        word_support = words.support
+        if bridge is not None:
+            word_support = np.maximum(word_support, bridge.support)
+        semantic = evidence.get("semantic")
+        word_row = groups.rows[words.best_at]
+        if bridge is not None:  # no word of its own in common: the wording its equivalents find
+            word_row = np.where(words.best > 0, word_row, groups.rows[bridge.best_at])
+        if semantic is not None:
+            best_row = groups.rows[semantic.best_at]
         else:
-            gram_at, _ = groups.best(g, wording)
-            best_row = np.where(word_top > 0, word_row, groups.rows[gram_at])
-            sem_best = np.zeros(m)
+            best_row = np.where(words.best > 0, word_row, groups.rows[grams.best_at])
 
-        lexical = WORD_SHARE * _scaled(word_best) + (1 - WORD_SHARE) * _scaled(gram_best)
-        if semantic:
-            lo = float(sem_support.min())
-            spread = float(sem_support.max()) - lo
-            sem_norm = (sem_support - lo) / spread if spread > 1e-9 else np.ones(m)
-            fused = SEMANTIC_WEIGHT * sem_norm + (1 - SEMANTIC_WEIGHT) * lexical
-        else:
-            fused = lexical
+        if semantic is not None:
+            # a debunk's cosine plus its lexical strength: BM25 over the passage's own BM25
+            strength = WORD_SHARE * np.minimum(word_support / max(retrieval.word_self, 1e-9), 1)
+            strength += (1 - WORD_SHARE) * np.minimum(
+                grams.support / max(retrieval.gram_self, 1e-9), 1
+            )
+            fused = semantic.support + LEXICAL_WEIGHT * strength**LEXICAL_POWER
+        else:  # lexical only: the ranking is the same on any scale, the channels are mixed
+            fused = WORD_SHARE * _scaled(word_support) + (1 - WORD_SHARE) * _scaled(grams.support)
 
         # a passage matched without its vector is judged as in lexical-only mode
-        calibration = self.calibration if semantic else LEXICAL_CALIBRATION
+        calibration = self.calibration if semantic is not None else LEXICAL_CALIBRATION
         folded = fold(passage)
         qlen = math.log1p(len(terms))
-        second_fused = _runner_up(fused)
-        second_sem = _runner_up(sem_best)
+        second_fused = runner_up(fused)
+        channel_features = [ev.features for ev in evidence.values()]
         candidates: list[_Candidate] = []
+        claim_sized = len(set(terms)) >= MIN_CLAIM_TERMS
         featured = np.argsort(-fused, kind="stable")[:FEATURED_CANDIDATES].tolist()
-        coverages = self._words.coverages(terms, [int(word_row[i]) for i in featured])
+        rows = [int(word_row[i]) for i in featured]
+        coverages = self._words.coverages(terms, rows, self.glossary.equivalents)
         for i, (word_cov, query_cov) in zip(featured, coverages, strict=True):
             row = int(best_row[i])
             features = {
@@ -594,16 +676,13 @@ class Matcher:
                 "fuzzy": fuzz.token_set_ratio(folded, self._row_folded[row]) / 100.0,
                 "qlen": qlen,
             }
-            if semantic:
-                features["semantic"] = float(sem_best[i])
-                features["sem_margin"] = float(sem_best[i] - second_sem[i])
-                features["sem_mean"] = float(sem_mean[i])
-                features["sem_z"] = (float(sem_best[i]) - crowd_mean) / crowd_std
+            for extra in channel_features:
+                features.update((name, float(values[i])) for name, values in extra.items())
             cand = _Candidate(slot=int(slots[i]), row=row, features=features)
-            cand.confidence = calibration.confidence(features)
+            cand.confidence = calibration.confidence(features) if claim_sized else 0.0
             candidates.append(cand)
         confidences = np.array([c.confidence for c in candidates])
-        for cand, rival in zip(candidates, _runner_up(confidences).tolist(), strict=True):
+        for cand, rival in zip(candidates, runner_up(confidences).tolist(), strict=True):
             cand.features["rival"] = rival
         return candidates
 
@@ -644,80 +723,9 @@ class _Graph:
         return np.asarray(found.keys, dtype=np.int64)
 
 
-class _Groups:
-    """The rows of several debunks laid end to end, with per-debunk reductions over them (one
-    vectorised pass instead of a loop over debunks). Every debunk has a wording row."""
-
-    def __init__(self, members: list[list[int]]) -> None:
-        lengths = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
-        self.n = len(members)
-        self.rows = np.fromiter(
-            chain.from_iterable(members), dtype=np.int64, count=int(lengths.sum())
-        )
-        self.ids = np.repeat(np.arange(self.n), lengths)
-
-    def any(self, mask: np.ndarray) -> np.ndarray:
-        """Per debunk: whether any of its rows is in `mask`."""
-        return np.bincount(self.ids[mask], minlength=self.n) > 0
-
-    def _sorted(
-        self, values: np.ndarray, mask: np.ndarray | None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The masked rows ordered by debunk, then value, highest first (ties: row order); with
-        each debunk's count and where its part starts."""
-        position = np.arange(len(values)) if mask is None else np.flatnonzero(mask)
-        ids, vals = self.ids[position], values[position]
-        order = np.lexsort((position, -vals, ids))
-        counts = np.bincount(ids, minlength=self.n)
-        return position[order], vals[order], counts, np.cumsum(counts) - counts
-
-    def support(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-        """A debunk's score in one channel: its best row, plus a little of its second best
-        (0 for a debunk with no row in `mask`).
-
-        The second wording breaks ties between debunks that share a wording (CLEF has many
-        fact-check articles with the same title) by how well their other wordings fit.
-        """
-        _, ordered, counts, starts = self._sorted(values, mask)
-        if not len(ordered):
-            return np.zeros(self.n)
-        first = ordered[np.minimum(starts, len(ordered) - 1)]
-        second = ordered[np.minimum(starts + 1, len(ordered) - 1)]
-        summed = first + SECOND_WORDING_WEIGHT * second  # in the values' own precision
-        out = np.where(counts >= 2, summed, first).astype(np.float64)
-        out[counts == 0] = 0.0
-        return out
-
-    def best(
-        self, values: np.ndarray, mask: np.ndarray, *, top: int = 1
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Per debunk: the position of its first best row in `mask`, and the mean of its `top`
-        best values there (numpy's mean of the ascending tail, value for value)."""
-        position, ordered, counts, starts = self._sorted(values, mask)
-        if top == 1:
-            return position[starts], ordered[starts]
-        means = ordered[starts].copy()  # a debunk with one row: its value
-        for k in range(2, top + 1):
-            chosen = np.flatnonzero(np.minimum(counts, top) == k)
-            if len(chosen):
-                tail = ordered[starts[chosen][:, None] + np.arange(k - 1, -1, -1)[None, :]]
-                means[chosen] = tail.mean(axis=1)
-        return position[starts], means
-
-
 def _rank_key(cand: _Candidate) -> tuple[float, float, int]:
     """Retrieval rank: fused score (each passage's best has 1), then confidence, then load order."""
     return (-round(cand.features["fused"], 6), -cand.confidence, cand.slot)
-
-
-def _runner_up(values: np.ndarray) -> np.ndarray:
-    """For each element, the largest of the other elements (0 when there is none)."""
-    if len(values) < 2:
-        return np.zeros_like(values)
-    order = np.argsort(-values, kind="stable")
-    out = np.full_like(values, values[order[0]])
-    out[order[0]] = values[order[1]]
-    return out
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:

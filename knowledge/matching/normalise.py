@@ -441,7 +441,9 @@ _TWEET_SIGNATURE_RE = re.compile(
     r"[—–-]\s*([^—–\n]{0,80}?)\s*\(@\w+\)\s*(?:[A-Z][a-z]+\s+\d{1,2},\s+\d{4})?\s*$"
 )
 _BOILERPLATE_LINE_RE = re.compile(
-    r"^\s*(?:forwarded from|переслано (?:от|из)|пересланное сообщение|репост|repost|via)\b.*$",
+    # the header up to its colon: "Forwarded from X: <the post>" keeps the post
+    r"^\s*(?:forwarded from|переслано (?:от|из)|пересланное сообщение|репост|repost|via)\b"
+    r"[^:\n]*:?",
     re.IGNORECASE | re.MULTILINE,
 )
 _BOILERPLATE_TAIL_RE = re.compile(

@@ -1,2 +1,2 @@
-"""Moderation: roles, edits of a debunk, drafts, the review queue, deliveries of cards to readers,
-the audit log and statistics; `service.py` runs each use case in its own transaction."""
+"""Moderation, one module per use case, each with its service: roles, debunks (editing), the
+review queue, exchange (import/export), statistics, drafts (desks); `Moderation` holds them all."""

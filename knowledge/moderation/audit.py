@@ -19,17 +19,19 @@ from knowledge.debunks.tables import utcnow
 
 @dataclass(frozen=True)
 class Actor:
-    """Who does something: a moderator's Telegram id and display name (id 0: the shell)."""
+    """Who does something: a moderator's Telegram id and display name, or the `tekser` command
+    line (id 0), which acts as an owner: whoever runs it already holds the database."""
 
     user_id: int
     name: str = ""
+    console: bool = False
 
     @property
     def label(self) -> str:
         return self.name or str(self.user_id)
 
 
-SHELL = Actor(0, "tekser (shell)")
+SHELL = Actor(0, "tekser (shell)", console=True)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, insert
+from sqlalchemy import BigInteger, Column, insert
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
+from knowledge.audience.submissions import submission_key
 from knowledge.debunks.tables import utcnow
 
 RECIPIENT_DAYS = 30
@@ -25,14 +26,7 @@ RECIPIENT_DAYS = 30
 class SubmitterContact(SQLModel, table=True):
     """The chat to answer when a queued submission is linked to a debunk."""
 
-    submission_id: int = Field(
-        sa_column=Column(
-            Integer,
-            ForeignKey("submission.id", ondelete="CASCADE"),
-            primary_key=True,
-            autoincrement=False,
-        )
-    )
+    submission_id: int = Field(sa_column=submission_key())
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, Session, SQLModel
 
+from knowledge.db.transactions import Transactions
 from knowledge.debunks.cards import ClaimText, DebunkCard, SourceRef
 from knowledge.debunks.tables import utcnow
 
@@ -33,6 +34,7 @@ class DraftDebunk:
     editing: str = ""  # the language whose title/disproof is being written
     stage: str = ""  # the step the conversation reached (to continue an abandoned draft)
     pending_url: str = ""  # a source address waiting for its title
+    pictures: list[dict[str, Any]] = field(default_factory=list)  # photos sent: pack pictures
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -55,7 +57,7 @@ class DraftDebunk:
 
     def pack_entry(self, *, status: str) -> dict[str, Any]:
         """The draft as a pack entry (validated by the caller with the pack's own rules)."""
-        return {
+        entry: dict[str, Any] = {
             "slug": self.slug,
             "verdict": self.verdict,
             "title": {k: v for k, v in self.titles.items() if k in self.languages},
@@ -67,6 +69,9 @@ class DraftDebunk:
             ],
             "status": status,
         }
+        if self.pictures:
+            entry["pictures"] = list(self.pictures)
+        return entry
 
     def card(self) -> DebunkCard:
         """The draft as the public card would show it (for the preview)."""
@@ -117,3 +122,22 @@ def save_task(session: Session, *, user_id: int, task: dict[str, Any] | None) ->
     desk.task = dict(task) if task else None
     desk.updated_at = utcnow()
     session.add(desk)
+
+
+class Desks:
+    """Each moderator's desk, one transaction per call."""
+
+    def __init__(self, tx: Transactions) -> None:
+        self.tx = tx
+
+    def draft(self, user_id: int) -> DraftDebunk | None:
+        return self.tx.read(lambda s: load_draft(s, user_id=user_id))
+
+    def save_draft(self, user_id: int, draft: DraftDebunk | None) -> None:
+        self.tx.write(lambda s: save_draft(s, user_id=user_id, draft=draft))
+
+    def task(self, user_id: int) -> dict[str, Any]:
+        return self.tx.read(lambda s: load_task(s, user_id=user_id))
+
+    def save_task(self, user_id: int, task: dict[str, Any] | None) -> None:
+        self.tx.write(lambda s: save_task(s, user_id=user_id, task=task))

@@ -28,9 +28,9 @@ from knowledge.debunks.tables import (
     Source,
     utcnow,
 )
-from knowledge.formats.pack import SLUG_RE, PackDebunk, check_http_url
-from knowledge.matching.lexical import is_kazakh
-from knowledge.matching.normalise import latin_script_language
+from knowledge.formats.pack import SLUG_RE, PackDebunk, check_http_url, pack_entry
+from knowledge.images.tables import DebunkPicture
+from knowledge.matching.languages import claim_language
 from knowledge.moderation import audit
 from knowledge.moderation.audit import Actor
 from knowledge.moderation.drafts import DraftDebunk
@@ -93,17 +93,6 @@ SLUG_WORDS = 8
 SLUG_LENGTH = 60
 
 
-def detect_language(text: str) -> str:
-    """ru, kk or en for a claim wording, by its script (Kazakh letters and words for kk)."""
-    cyrillic = sum(1 for c in text if "CYRILLIC" in unicodedata.name(c, ""))
-    latin = sum(1 for c in text if "LATIN" in unicodedata.name(c, ""))
-    if cyrillic >= latin and cyrillic:
-        return "kk" if is_kazakh(text.casefold()) else "ru"
-    if latin and latin_script_language(text) != "translit":
-        return "en"
-    return "ru"
-
-
 def slugify(text: str) -> str:
     """A slug from a title: transliterated, lowercase, a few words joined by dashes."""
     folded = unicodedata.normalize("NFKD", text.casefold().translate(_TRANSLIT))
@@ -134,10 +123,6 @@ def check_text(text: str, *, limit: int) -> str:
     return cleaned
 
 
-def _same_text(a: str, b: str) -> bool:
-    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
-
-
 def check_url(url: str) -> str:
     try:
         return check_http_url(url)
@@ -165,22 +150,7 @@ def parse_tags(text: str) -> list[str]:
 def snapshot(session: Session, *, slug: str) -> dict[str, Any] | None:
     """A debunk as a pack entry (what the audit log keeps before and after a change)."""
     card = storage.debunk_card(session, slug=slug)
-    if card is None:
-        return None
-    return {
-        "slug": card.slug,
-        "verdict": card.verdict,
-        "title": dict(sorted(card.titles.items())),
-        "disproof": dict(sorted(card.disproofs.items())),
-        "claims": [{"lang": c.lang, "text": c.text} for c in card.claims],
-        "sources": [
-            {"url": s.url, "title": s.title, "publisher": s.publisher} for s in card.sources
-        ],
-        "appearances": list(card.appearances),
-        "tags": list(card.tags),
-        "published": card.published.isoformat() if card.published else None,
-        "status": card.status,
-    }
+    return pack_entry(card) if card is not None else None
 
 
 def require(session: Session, *, slug: str) -> Debunk:
@@ -229,11 +199,10 @@ def _bump(session: Session, debunk: Debunk, expected: int | None) -> int:
 
 def _edit(
     session: Session,
-    *,
     slug: str,
     actor: Actor,
-    action: str,
     expected_version: int | None,
+    action: str,
     mutate: Callable[[Debunk], None],
 ) -> Change:
     """The common frame of every edit: check the version, change, validate, audit."""
@@ -260,6 +229,25 @@ def _edit(
 # ---------------------------------------------------------------- changes
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _refuse_duplicate(
+    session: Session,
+    debunk: Debunk,
+    column: Any,
+    value: str,
+    *,
+    key: Callable[[str], str] = str,
+) -> None:
+    """Refuse a wording, source, appearance or picture (`column` of its table) that the debunk
+    already holds."""
+    held = session.exec(select(column).where(column.class_.debunk_id == debunk.id))
+    if key(value) in {key(v) for v in held}:
+        raise EditError("duplicate", slug=debunk.slug)
+
+
 def add_wording(
     session: Session,
     *,
@@ -271,22 +259,13 @@ def add_wording(
 ) -> Change:
     """A new wording of the claim (language detected unless given); duplicates are refused."""
     text = check_text(text, limit=WORDING_MAX)
-    lang = lang or detect_language(text)
+    lang = lang or claim_language(text)
 
     def mutate(debunk: Debunk) -> None:
-        existing = session.exec(
-            select(ClaimPhrasing.text).where(ClaimPhrasing.debunk_id == debunk.id)
-        )
-        if any(
-            " ".join(e.casefold().split()) == " ".join(text.casefold().split()) for e in existing
-        ):
-            raise EditError("duplicate", slug=debunk.slug)
+        _refuse_duplicate(session, debunk, ClaimPhrasing.text, text, key=_folded)
         session.add(ClaimPhrasing(debunk_id=debunk.id or 0, lang=lang, text=text))
 
-    return _edit(
-        session, slug=slug, actor=actor, action="add-wording",
-        expected_version=expected_version, mutate=mutate,
-    )  # fmt: skip
+    return _edit(session, slug, actor, expected_version, "add-wording", mutate)
 
 
 def add_source(
@@ -302,15 +281,10 @@ def add_source(
     title = check_text(title, limit=SOURCE_TITLE_MAX) if title.strip() else ""
 
     def mutate(debunk: Debunk) -> None:
-        urls = session.exec(select(Source.url).where(Source.debunk_id == debunk.id))
-        if url in set(urls):
-            raise EditError("duplicate", slug=debunk.slug)
+        _refuse_duplicate(session, debunk, Source.url, url)
         session.add(Source(debunk_id=debunk.id or 0, url=url, title=title))
 
-    return _edit(
-        session, slug=slug, actor=actor, action="add-source",
-        expected_version=expected_version, mutate=mutate,
-    )  # fmt: skip
+    return _edit(session, slug, actor, expected_version, "add-source", mutate)
 
 
 def add_appearance(
@@ -320,15 +294,36 @@ def add_appearance(
     url = check_url(url)
 
     def mutate(debunk: Debunk) -> None:
-        urls = session.exec(select(Appearance.url).where(Appearance.debunk_id == debunk.id))
-        if url in set(urls):
-            raise EditError("duplicate", slug=debunk.slug)
+        _refuse_duplicate(session, debunk, Appearance.url, url)
         session.add(Appearance(debunk_id=debunk.id or 0, url=url))
 
-    return _edit(
-        session, slug=slug, actor=actor, action="add-appearance",
-        expected_version=expected_version, mutate=mutate,
-    )  # fmt: skip
+    return _edit(session, slug, actor, expected_version, "add-appearance", mutate)
+
+
+def add_picture(
+    session: Session,
+    *,
+    slug: str,
+    kind: str,
+    hashes: list[str],
+    name: str,
+    actor: Actor,
+    file_unique_id: str | None = None,
+    expected_version: int | None = None,
+) -> Change:
+    """A picture the claim travels with, by its perceptual hashes (the whole picture first, then
+    its centre crops: knowledge.images.hashing.stored_hashes): copies of it match the debunk."""
+
+    def mutate(debunk: Debunk) -> None:
+        _refuse_duplicate(session, debunk, DebunkPicture.hash, hashes[0])
+        session.add(
+            DebunkPicture(
+                debunk_id=debunk.id or 0, kind=kind, hash=hashes[0], crops=hashes[1:],
+                name=name[:200], file_unique_id=file_unique_id,
+            )
+        )  # fmt: skip
+
+    return _edit(session, slug, actor, expected_version, "add-picture", mutate)
 
 
 def set_status(
@@ -352,10 +347,7 @@ def set_status(
             debunk.published = date.today()
 
     action = {"published": "publish", "retired": "retire", "draft": "unpublish"}[status]
-    return _edit(
-        session, slug=slug, actor=actor, action=action,
-        expected_version=expected_version, mutate=mutate,
-    )  # fmt: skip
+    return _edit(session, slug, actor, expected_version, action, mutate)
 
 
 def set_verdict(
@@ -367,10 +359,7 @@ def set_verdict(
     def mutate(debunk: Debunk) -> None:
         debunk.verdict = verdict
 
-    return _edit(
-        session, slug=slug, actor=actor, action="edit-verdict",
-        expected_version=expected_version, mutate=mutate,
-    )  # fmt: skip
+    return _edit(session, slug, actor, expected_version, "edit-verdict", mutate)
 
 
 def set_text(
@@ -396,10 +385,7 @@ def set_text(
         else:
             debunk.disproofs = {**debunk.disproofs, lang: text}
 
-    return _edit(
-        session, slug=slug, actor=actor, action=f"edit-{field}",
-        expected_version=expected_version, mutate=mutate,
-    )  # fmt: skip
+    return _edit(session, slug, actor, expected_version, f"edit-{field}", mutate)
 
 
 def set_tags(
@@ -408,10 +394,7 @@ def set_tags(
     def mutate(debunk: Debunk) -> None:
         debunk.tags = list(tags)
 
-    return _edit(
-        session, slug=slug, actor=actor, action="edit-tags",
-        expected_version=expected_version, mutate=mutate,
-    )  # fmt: skip
+    return _edit(session, slug, actor, expected_version, "edit-tags", mutate)
 
 
 def remove_child(
@@ -435,10 +418,7 @@ def remove_child(
             raise EditError("not-found", slug=debunk.slug)
         session.delete(row)
 
-    return _edit(
-        session, slug=slug, actor=actor, action=f"remove-{kind}",
-        expected_version=expected_version, mutate=mutate,
-    )  # fmt: skip
+    return _edit(session, slug, actor, expected_version, f"remove-{kind}", mutate)
 
 
 def create_debunk(session: Session, *, draft: DraftDebunk, status: str, actor: Actor) -> Change:

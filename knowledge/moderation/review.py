@@ -10,12 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer, func, update
+from sqlalchemy import BigInteger, Column, func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from knowledge.audience.tables import Submission
-from knowledge.debunks.tables import Debunk, utcnow
-from knowledge.moderation import audit, deliveries
+from knowledge.audience.pseudonyms import keyed_hash
+from knowledge.audience.submissions import Submission, submission_key
+from knowledge.db.transactions import Transactions
+from knowledge.debunks import catalogue
+from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.debunks.tables import ClaimPhrasing, Debunk, utcnow
+from knowledge.moderation import audit, deliveries, editing
 from knowledge.moderation.audit import Actor
 from knowledge.moderation.deliveries import Delivery
 
@@ -28,14 +32,7 @@ ANNOUNCED_MARK = "announced-submission"
 class SubmissionDecision(SQLModel, table=True):
     """What the moderators decided about one submission, and whether its answer was delivered."""
 
-    submission_id: int = Field(
-        sa_column=Column(
-            Integer,
-            ForeignKey("submission.id", ondelete="CASCADE"),
-            primary_key=True,
-            autoincrement=False,
-        )
-    )
+    submission_id: int = Field(sa_column=submission_key())
     decision: str = Field(max_length=20)  # linked | dismissed
     slug: str | None = Field(default=None, max_length=80, index=True)
     reason: str = Field(default="", max_length=20)
@@ -328,3 +325,136 @@ def take_announcement(session: Session, *, samples: int = 3) -> Announcement | N
         return None
     texts = list(dict.fromkeys(s.text for s in fresh))[:samples]
     return Announcement(len(fresh), pending_count(session), tuple(texts))
+
+
+# ---------------------------------------------------------------- the service
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    slug: str
+    linked: int  # submissions answered
+    wording_added: bool
+    published: bool  # the submitters get the card now (else once it is published)
+
+
+def has_wording(session: Session, *, debunk_id: int, text: str) -> bool:
+    """Whether the debunk already holds `text` as a wording (case and spacing aside)."""
+    wanted = queue_key(text)
+    texts = session.exec(select(ClaimPhrasing.text).where(ClaimPhrasing.debunk_id == debunk_id))
+    return any(queue_key(t) == wanted for t in texts)
+
+
+class ReviewQueue:
+    """The review queue as moderators work it (/queue), blocks, and delivering answers to the
+    readers who asked; one transaction per call."""
+
+    def __init__(self, tx: Transactions, kb: KnowledgeBase, *, secret: str) -> None:
+        self.tx = tx
+        self.kb = kb
+        self._secret = secret
+
+    def _user_hash(self, user_id: int) -> str:
+        return keyed_hash(self._secret, user_id)
+
+    def queue(self) -> list[QueueGroup]:
+        return self.tx.read(pending_groups)
+
+    def group(self, submission_id: int) -> QueueGroup | None:
+        return self.tx.read(lambda s: group_of(s, submission_id=submission_id))
+
+    def link(
+        self, actor: Actor, *, submission_id: int, slug: str, add_wording: bool
+    ) -> LinkResult | None:
+        """Answer a pending group with a debunk (its text becoming a new wording unless not
+        wanted). None when the group was decided meanwhile."""
+
+        def fn(session: Session) -> tuple[LinkResult | None, bool]:
+            group = group_of(session, submission_id=submission_id)
+            if group is None:
+                return None, False
+            debunk = editing.require(session, slug=slug)
+            added = False
+            if add_wording and not has_wording(session, debunk_id=debunk.id or 0, text=group.text):
+                editing.add_wording(session, slug=slug, text=group.text[: editing.WORDING_MAX],
+                                    actor=actor)  # fmt: skip
+                added = True
+            link_group(session, group=group, slug=debunk.slug, actor=actor)
+            published = debunk.status == "published"
+            return LinkResult(debunk.slug, group.count, added, published), added
+
+        result, added = self.tx.write(fn)
+        if added and result is not None:
+            self.kb.refresh(result.slug)
+        return result
+
+    def candidates(self, text: str, *, top: int = 5) -> list[tuple[catalogue.Listing, float]]:
+        """Published debunks the matcher finds closest to `text`, with their scores."""
+        result = self.kb.check(text, top=top)
+        scores = {m.slug: m.score for m in result.matches}
+
+        def fn(session: Session) -> list[tuple[catalogue.Listing, float]]:
+            rows = session.exec(select(Debunk).where(col(Debunk.slug).in_(list(scores))))
+            found = [(catalogue.listing(d), scores[d.slug]) for d in rows]
+            return sorted(found, key=lambda pair: -pair[1])
+
+        return self.tx.read(fn) if scores else []
+
+    def spam_senders(self, submission_id: int) -> list[int]:
+        """The submissions dismissed together with `submission_id` (to block their senders)."""
+        return self.tx.read(
+            lambda s: same_text_ids(s, submission_id=submission_id, status="dismissed")
+        )
+
+    def dismiss(self, actor: Actor, *, submission_id: int, reason: str) -> QueueGroup | None:
+        def fn(session: Session) -> QueueGroup | None:
+            group = group_of(session, submission_id=submission_id)
+            if group is not None:
+                dismiss_group(session, group=group, reason=reason, actor=actor)
+            return group
+
+        return self.tx.write(fn)
+
+    def block(self, actor: Actor, *, submission_ids: Sequence[int]) -> int:
+        return self.tx.write(
+            lambda s: block_submitters(s, submission_ids=submission_ids, actor=actor)
+        )
+
+    def unblock(self, actor: Actor, *, block_id: int) -> BlockedSubmitter | None:
+        return self.tx.write(lambda s: unblock(s, block_id=block_id, actor=actor))
+
+    def blocks(self) -> list[BlockedSubmitter]:
+        return self.tx.read(list_blocks)
+
+    def is_blocked(self, user_id: int) -> bool:
+        return self.tx.read(lambda s: is_blocked(s, user_hash=self._user_hash(user_id)))
+
+    def record_contact(self, user_id: int, *, text: str, chat_id: int) -> bool:
+        user_hash = self._user_hash(user_id)
+        return self.tx.write(
+            lambda s: record_contact(s, user_hash=user_hash, text=text, chat_id=chat_id)
+        )
+
+    def pending_deliveries(self, slug: str) -> list[Delivery]:
+        return self.tx.read(lambda s: pending_deliveries(s, slug=slug))
+
+    def delivered(self, delivery: Delivery, *, sent: bool) -> None:
+        """After sending (or failing to send for good) a card: forget contacts, remember who
+        got it (for corrections)."""
+
+        def fn(session: Session) -> None:
+            if delivery.submission_ids:
+                mark_delivered(session, submission_ids=delivery.submission_ids)
+            if sent:
+                deliveries.record_recipients(
+                    session, chat_id=delivery.chat_id, slugs=[delivery.slug], lang=delivery.lang
+                )
+
+        self.tx.write(fn)
+
+    def recipients(self, slug: str) -> list[Delivery]:
+        """Readers sent the card of `slug` lately (to send them a correction)."""
+        return self.tx.read(lambda s: deliveries.recent_recipients(s, slug=slug))
+
+    def take_announcement(self) -> Announcement | None:
+        return self.tx.write(take_announcement)

@@ -13,12 +13,19 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from knowledge.db.transactions import Transactions
 from knowledge.debunks.tables import utcnow
+from knowledge.moderation import audit
+from knowledge.moderation.audit import Actor
 
 OWNER, ADMIN, EDITOR = "owner", "admin", "editor"
 ROLES = (OWNER, ADMIN, EDITOR)  # strongest first
 GRANTABLE = (ADMIN, EDITOR)  # owners come from the settings only
 RANK = {OWNER: 3, ADMIN: 2, EDITOR: 1}
+
+
+class NotAllowed(Exception):
+    """The acting moderator's role does not allow this (e.g. an admin revoking an admin)."""
 
 
 class Moderator(SQLModel, table=True):
@@ -95,3 +102,72 @@ def list_moderators(session: Session) -> list[Moderator]:
     """Stored moderators, admins first, then by when they were granted."""
     rows = list(session.exec(select(Moderator).order_by(col(Moderator.granted_at))))
     return sorted(rows, key=lambda m: -RANK.get(m.role, 0))
+
+
+class Roles:
+    """Granting and revoking roles, each one transaction with its permission check and audit
+    record, whether asked in Telegram (/grant, /revoke) or on the command line."""
+
+    def __init__(self, tx: Transactions, *, owner_ids: Collection[int]) -> None:
+        self.tx = tx
+        self.owner_ids = frozenset(owner_ids)
+
+    def role_of_actor(self, session: Session, actor: Actor) -> str | None:
+        return OWNER if actor.console else role_of(session, user_id=actor.user_id,
+                                                   owner_ids=self.owner_ids)  # fmt: skip
+
+    def require(self, session: Session, actor: Actor, needed: str) -> None:
+        """Refuse (NotAllowed) unless `actor` holds `needed` or a stronger role right now."""
+        if not at_least(self.role_of_actor(session, actor), needed):
+            raise NotAllowed(needed)
+
+    def role(self, user_id: int, *, name: str = "") -> str | None:
+        """The role `user_id` holds right now (and the name Telegram shows is remembered)."""
+
+        def fn(session: Session) -> str | None:
+            remember_name(session, user_id=user_id, name=name)
+            return role_of(session, user_id=user_id, owner_ids=self.owner_ids)
+
+        return self.tx.write(fn)
+
+    def grant(self, actor: Actor, *, user_id: int, role: str, name: str = "") -> Moderator:
+        def fn(session: Session) -> Moderator:
+            mine = self.role_of_actor(session, actor)
+            theirs = role_of(session, user_id=user_id, owner_ids=self.owner_ids)
+            if user_id == actor.user_id or not (
+                may_manage(mine, theirs) and may_manage(mine, role)
+            ):
+                raise NotAllowed(role)
+            before = {"role": theirs} if theirs else None
+            granted_by = None if actor.console else actor.user_id
+            row = grant(session, user_id=user_id, role=role, granted_by=granted_by, name=name)
+            audit.record(
+                session, actor=actor, action="grant", before=before,
+                after={"user_id": user_id, "role": role},
+            )  # fmt: skip
+            return row
+
+        return self.tx.write(fn)
+
+    def revoke(self, actor: Actor, *, user_id: int) -> Moderator | None:
+        """Take a stored role away; None when `user_id` holds none (owners are not stored)."""
+
+        def fn(session: Session) -> Moderator | None:
+            mine = self.role_of_actor(session, actor)
+            theirs = role_of(session, user_id=user_id, owner_ids=self.owner_ids)
+            if theirs is None:
+                return None
+            if user_id == actor.user_id or not may_manage(mine, theirs):
+                raise NotAllowed(theirs)
+            row = revoke(session, user_id=user_id)
+            audit.record(
+                session, actor=actor, action="revoke",
+                before={"user_id": user_id, "role": theirs}, after=None,
+            )  # fmt: skip
+            return row
+
+        return self.tx.write(fn)
+
+    def moderators(self) -> list[Moderator]:
+        """Stored moderators, admins first (owners come from the settings)."""
+        return self.tx.read(list_moderators)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from knowledge.audience.tables import CheckRecord, FeedbackVote
+from knowledge.audience.check_log import CheckRecord
+from knowledge.audience.votes import FeedbackVote
+from knowledge.db.transactions import Transactions
+from knowledge.debunks.cards import DebunkCard
+from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.debunks.tables import utcnow
 from knowledge.moderation.review import pending_count
 
@@ -147,3 +152,18 @@ def _feedback(session: Session) -> list[Feedback]:
         votes.setdefault(slug, [0, 0])[0 if vote > 0 else 1] += int(n)
     ranked = sorted(votes.items(), key=lambda item: (-(item[1][0] + item[1][1]), item[0]))
     return [Feedback(slug, up, down) for slug, (up, down) in ranked[:TOP]]
+
+
+class Statistics:
+    """/stats: the numbers, and the titles of the debunks they name."""
+
+    def __init__(self, tx: Transactions, kb: KnowledgeBase) -> None:
+        self.tx = tx
+        self.kb = kb
+
+    def stats(self) -> Stats:
+        return self.tx.read(lambda s: collect(s))
+
+    def titles(self, slugs: Sequence[str]) -> dict[str, DebunkCard]:
+        cards = {slug: self.kb.card(slug) for slug in dict.fromkeys(slugs)}
+        return {slug: card for slug, card in cards.items() if card is not None}

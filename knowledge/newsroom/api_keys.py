@@ -14,11 +14,15 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, Engine
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Column, DateTime
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
+from knowledge.db.transactions import Transactions
+from knowledge.db.upserts import insert
 from knowledge.debunks.tables import utcnow
+from knowledge.moderation import audit
+from knowledge.moderation.audit import Actor
+from knowledge.moderation.roles import ADMIN, Roles
 
 KEY_PREFIX = "tk_"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -27,6 +31,10 @@ WINDOW_SECONDS = 60
 
 class ApiKeyError(Exception):
     """A key cannot be created or changed as asked; the message is one line for the user."""
+
+
+class UnknownKey(ApiKeyError):
+    """The key presented is not (or no longer) a valid one."""
 
 
 class ApiKey(SQLModel, table=True):
@@ -109,12 +117,9 @@ def take_request(
     """
     now = time.time() if now is None else now
     minute = int(now // WINDOW_SECONDS)
-    engine = session.get_bind()
-    dialect = engine.dialect.name if isinstance(engine, Engine) else engine.engine.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = ApiKeyUsage.__table__  # type: ignore[attr-defined]
     statement = (
-        insert(table)
+        insert(session, table)
         .values(key_id=key_id, minute=minute, count=1)
         .on_conflict_do_update(
             index_elements=["key_id", "minute"], set_={"count": table.c.count + 1}
@@ -131,3 +136,49 @@ def take_request(
     if count <= limit:
         return None
     return max(1.0, (minute + 1) * WINDOW_SECONDS - now)
+
+
+class ApiKeys:
+    """The newsroom API's keys as a service: created and revoked by owners and admins (the
+    `tekser` command line acts as an owner), each with an audit record, in one transaction;
+    every request counted against its key's limit."""
+
+    def __init__(self, tx: Transactions, roles: Roles) -> None:
+        self.tx = tx
+        self.roles = roles
+
+    def create(self, actor: Actor, *, name: str) -> tuple[ApiKey, str]:
+        """A new key: its row and the key itself, the only time it is visible."""
+
+        def fn(session: Session) -> tuple[ApiKey, str]:
+            self.roles.require(session, actor, ADMIN)
+            row, key = create_api_key(session, name=name)
+            audit.record(session, actor=actor, action="apikey-create", after={"name": name})
+            return row, key
+
+        return self.tx.write(fn)
+
+    def revoke(self, actor: Actor, *, name: str) -> ApiKey:
+        def fn(session: Session) -> ApiKey:
+            self.roles.require(session, actor, ADMIN)
+            row = revoke_api_key(session, name=name)
+            audit.record(session, actor=actor, action="apikey-revoke", before={"name": name})
+            return row
+
+        return self.tx.write(fn)
+
+    def all_keys(self) -> list[ApiKey]:
+        """Every key ever created, oldest first (names and dates; the keys are not stored)."""
+        return self.tx.read(lambda s: list(list_api_keys(s)))
+
+    def take_request(self, key: str, *, limit: int) -> float | None:
+        """Count one request made with `key`: None within `limit` a minute, else the seconds to
+        wait; `UnknownKey` for a key that is not valid."""
+
+        def fn(session: Session) -> float | None:
+            row = active_key(session, key=key)
+            if row is None or row.id is None:
+                raise UnknownKey("the API key is not valid")
+            return take_request(session, key_id=row.id, limit=limit)
+
+        return self.tx.write(fn)

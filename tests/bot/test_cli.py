@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
 import json
 import subprocess
@@ -9,8 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session, col, select
 
 from bot.cli import main
+from knowledge.db.engines import create_engine_for, migrate
+from knowledge.debunks.knowledge_base import KnowledgeBase
+from knowledge.matching.matcher import Matcher
+from knowledge.moderation.audit import AuditEvent
+from knowledge.moderation.roles import Moderator
+from knowledge.newsroom import api_keys
 from tests.knowledge.formats.test_formats import ENTRY, pack, with_changes
 
 
@@ -195,3 +204,235 @@ def test_the_tekser_command_prints_everything_and_exits_with_its_code(
     assert expected in done.stdout + done.stderr
     if "--json" in argv:
         assert len(done.stdout.splitlines()) == 300  # every line answered, the last one too
+
+
+# ------------------------------------------------------------------ moderators and API keys
+
+
+def test_moderators_from_the_shell(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEKSER_OWNER_IDS", "5")
+    assert run(capsys, "moderator", "add", "42", "--role", "admin", "--name", "Aliya") == (
+        0, "42 is now admin.\n", "",
+    )  # fmt: skip
+    assert run(capsys, "moderator", "add", "43")[1] == "43 is now editor.\n"
+    code, out, _ = run(capsys, "moderator", "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "5\towner\t(TEKSER_OWNER_IDS)"
+    assert lines[1].startswith("42\tadmin\tAliya\t") and lines[2].startswith("43\teditor\t")
+    assert run(capsys, "moderator", "remove", "43")[1] == "43 is no longer editor.\n"
+    code, _, err = run(capsys, "moderator", "remove", "43")
+    assert code == 2 and err == (
+        "tekser: 43 is not a stored moderator (owners are set in TEKSER_OWNER_IDS).\n"
+    )
+
+
+def test_the_shell_grants_through_the_same_service_as_grant(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database: str
+) -> None:
+    """`tekser moderator add` is /grant by the owners' console: the same audit record, and
+    the same refusal to give an owner a role."""
+    monkeypatch.setenv("TEKSER_OWNER_IDS", "5")
+    assert run(capsys, "moderator", "add", "42")[0] == 0
+    assert run(capsys, "moderator", "add", "42", "--role", "admin")[0] == 0
+    code, out, err = run(capsys, "moderator", "add", "5")
+    assert (
+        (code, out) == (2, "") and err.startswith("tekser: 5 is an owner") and err.count("\n") == 1
+    )
+    engine = create_engine_for(database)
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+        stored = session.get(Moderator, 42)
+    engine.dispose()
+    assert [(e.action, e.actor_id, e.actor_name, e.before, e.after) for e in events] == [
+        ("grant", 0, "tekser (shell)", None, {"user_id": 42, "role": "editor"}),
+        (
+            "grant",
+            0,
+            "tekser (shell)",
+            {"role": "editor", "user_id": None},
+            {"role": "admin", "user_id": 42},
+        ),
+    ]
+    assert stored is not None and stored.granted_by is None
+
+
+def test_apikey_commands(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "apikey", "list") == (
+        0,
+        "No API keys yet: create one with `tekser apikey create NAME`.\n",
+        "",
+    )
+    code, out, err = run(capsys, "apikey", "create", "newsroom-kz")
+    assert code == 0
+    key = out.strip()  # the key alone on stdout, for scripts
+    assert key.startswith("tk_") and "shown only this once" in err
+
+    code, out, _ = run(capsys, "apikey", "list")
+    assert code == 0 and out.startswith("newsroom-kz\tcreated ") and out.rstrip().endswith("active")
+    assert key not in out and hashlib.sha256(key.encode()).hexdigest() not in out
+
+    code, out, _ = run(capsys, "apikey", "revoke", "newsroom-kz")
+    assert code == 0 and "revoked" in out
+    assert "\trevoked " in run(capsys, "apikey", "list")[1]
+
+    engine = create_engine_for(database)
+    migrate(engine)
+    with KnowledgeBase(engine, Matcher()).session() as session:
+        assert api_keys.active_key(session, key=key) is None
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("apikey", "revoke", "ghost"), "tekser: no API key is named 'ghost'\n"),
+        (("apikey", "create", "bad name"), "tekser: 'bad name' is not a usable name"),
+    ],
+)
+def test_apikey_mistakes_get_one_line(
+    database: str, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_creating_a_name_twice_is_refused(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "apikey", "create", "paper")
+    code, out, err = run(capsys, "apikey", "create", "paper")
+    assert code == 2 and out == "" and "exists already" in err
+
+
+def test_api_keys_from_the_shell_are_audited(
+    capsys: pytest.CaptureFixture[str], database: str
+) -> None:
+    run(capsys, "apikey", "create", "paper")
+    run(capsys, "apikey", "revoke", "paper")
+    engine = create_engine_for(database)
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
+    engine.dispose()
+    assert [(e.action, e.actor_name, e.before, e.after) for e in events] == [
+        ("apikey-create", "tekser (shell)", None, {"name": "paper"}),
+        ("apikey-revoke", "tekser (shell)", {"name": "paper"}, None),
+    ]
+
+
+def test_check_on_an_empty_base_imports_the_seed_pack_first(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "check", "В Алматы открыли центр НАТО")
+    assert code == 0
+    assert "Debunk: nato-centre-almaty" in out  # as the README promises, without `tekser seed`
+    assert err.startswith("The base was empty: imported the bundled seed pack")
+    assert run(capsys, "check", "В Алматы открыли центр НАТО")[2] == ""  # once
+
+
+def test_the_card_is_in_the_querys_language_unless_asked_otherwise(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run(capsys, "seed")
+    claim = run(capsys, "check", "В Алматы открыли центр НАТО")[1].splitlines()[3]
+    assert claim.startswith("Claim: ") and any("а" <= c <= "я" for c in claim.lower())
+    english = run(capsys, "check", "--lang", "en", "В Алматы открыли центр НАТО")[1]
+    claim = english.splitlines()[3]
+    assert claim.startswith("Claim: ") and not any("а" <= c <= "я" for c in claim.lower())
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("moderator", "add", "--", "-5"),
+        ("moderator", "remove", "0"),
+        ("check", "--lang", "xx", "text"),
+    ],
+)
+def test_impossible_ids_and_languages_are_refused(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) if "--lang" in argv else contextlib.nullcontext():
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and out == "" and err.count("\n") == 1
+    if "--lang" in argv:
+        assert "invalid choice: 'xx'" in capsys.readouterr().err
+
+
+README_EXAMPLE = {
+    "format": "debunk-pack/1",
+    "debunks": [
+        {
+            "slug": "nato-centre-almaty",
+            "verdict": "false",
+            "title": {"en": "…", "ru": "…", "kk": "…"},
+            "disproof": {"en": "…", "ru": "…", "kk": "…"},
+            "claims": [{"lang": "ru", "text": "В Алматы открыли центр НАТО"}],
+            "sources": [{"url": "https://…", "title": "…", "publisher": "…"}],
+            "appearances": ["https://t.me/…"],
+            "tags": ["nato"],
+            "published": "2022-10-26",
+            "status": "published",
+        }
+    ],
+}
+
+
+def test_the_readmes_placeholder_pack_is_refused_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "seed")
+    path = tmp_path / "example.json"
+    path.write_text(json.dumps(README_EXAMPLE, ensure_ascii=False), encoding="utf-8")
+    code, _, err = run(capsys, "import", str(path))
+    assert code == 1 and "placeholder" in err and "Nothing imported" in err
+    assert "Disproof: …" not in run(capsys, "check", "В Алматы открыли центр НАТО")[1]
+
+
+def test_an_import_does_not_make_a_richer_debunk_poorer_without_replace(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "seed")
+    exported = tmp_path / "base.json"
+    run(capsys, "export", "-o", str(exported))
+    nato = next(
+        d for d in json.loads(exported.read_text())["debunks"] if d["slug"] == "nato-centre-almaty"
+    )
+    assert len(nato["claims"]) > 1
+    poorer = {**nato, "claims": nato["claims"][:1], "tags": ["nato", "edited"]}
+    path = tmp_path / "poorer.json"
+    path.write_text(json.dumps({"format": "debunk-pack/1", "debunks": [poorer]}), encoding="utf-8")
+
+    code, out, err = run(capsys, "import", str(path))
+    assert code == 0 and "0 updated" in out and "1 kept" in out
+    dropped = len(nato["claims"]) - 1
+    assert f"nato-centre-almaty: kept as it is: the file lacks {dropped} of its" in err
+    assert "--replace" in err
+    code, out, _ = run(capsys, "import", "--replace", str(path))
+    assert code == 0 and "1 updated" in out
+
+
+def test_version_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    assert capsys.readouterr().out.startswith("tekser 0.")
+
+
+def test_export_says_how_many_debunks_it_wrote(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "seed")
+    for fmt in ("claimreview", "pack"):
+        path = tmp_path / f"{fmt}.json"
+        code, out, _ = run(capsys, "export", "--format", fmt, "-o", str(path))
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if fmt == "pack":
+            written = len(document["debunks"])
+        else:  # one ClaimReview per debunk and language
+            written = len({review["identifier"] for review in document["dataFeedElement"]})
+        assert code == 0 and written > 0
+        assert out.strip() == f"Exported {written} debunks to {path}"

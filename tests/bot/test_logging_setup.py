@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 
 from bot.logging_setup import REDACTED, configure_logging
 from bot.web import webhook_secret_token
+from knowledge.newsroom.api_keys import new_key
 from knowledge.settings import Settings
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -34,7 +37,9 @@ def restore_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    hooks = (sys.excepthook, threading.excepthook, sys.unraisablehook)
     yield
+    sys.excepthook, threading.excepthook, sys.unraisablehook = hooks
     for handler in list(root.handlers):
         root.removeHandler(handler)
     for handler in handlers:
@@ -123,3 +128,48 @@ def test_httpx_request_lines_are_quiet_at_info() -> None:
 
     out = logged(make_settings(), emit)
     assert "HTTP Request" not in out and "HTTP trouble" in out
+
+
+API_KEY = new_key()
+
+
+class Unsayable:
+    def __del__(self) -> None:
+        raise RuntimeError(f"dying with {TOKEN}")
+
+
+def every_error_path(log: logging.Logger) -> None:
+    """Each secret as a log call would carry it, and as Python would print it raw: an uncaught
+    exception (telegram's InvalidToken names the token), one in a thread, one it ignores."""
+    log.info("The token `%s` was rejected by the server.", TOKEN)
+    log.info("API call with Authorization: Bearer %s", API_KEY)
+    log.info("API key %s in a message", API_KEY)
+    log.warning("bare half %s", TOKEN.split(":")[1])
+    log.info("another dsn postgresql+psycopg://someone:%s@elsewhere/db", DB_PASSWORD)
+    try:
+        raise ValueError(f"{TOKEN} {SECRET} {API_KEY} {DB_PASSWORD}")
+    except ValueError:
+        log.exception("failed")
+    try:
+        raise RuntimeError(f"The token `{TOKEN}` was rejected by the server.")
+    except RuntimeError:
+        sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+    thread = threading.Thread(target=lambda: (_ for _ in ()).throw(OSError(API_KEY)))
+    thread.start()
+    thread.join()
+    Unsayable()
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_uncaught_exceptions_and_api_keys_are_redacted_too(log_format: str) -> None:
+    settings = make_settings(log_format=log_format, webhook_secret="explicit-webhook-secret")
+    out = logged(settings, every_error_path)
+    for secret in (TOKEN, TOKEN.split(":")[1], SECRET, DB_PASSWORD, API_KEY, API_KEY[3:]):
+        assert secret not in out
+    for visible in ("rejected by the server", "uncaught exception", "OSError", "dying with"):
+        assert visible in out  # the events are still there, only the secrets are gone
+
+
+def test_secrets_are_known_by_their_shape_when_the_settings_do_not_know_them() -> None:
+    out = logged(Settings(_env_file=None), every_error_path)  # type: ignore[call-arg]
+    assert TOKEN not in out and API_KEY not in out and f":{DB_PASSWORD}@" not in out

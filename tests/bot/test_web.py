@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from sqlalchemy import create_engine
 from telegram import Update
@@ -21,13 +23,14 @@ from telegram.ext import Application
 
 from bot.bootstrap import open_knowledge
 from bot.cli import main
-from bot.web import build_web_app, webhook_secret_token
+from bot.web import build_web_app, openapi_document, webhook_secret_token
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.formats.claimreview import from_claimreviews
 from knowledge.matching.matcher import Matcher
 from knowledge.newsroom import api_keys
-from knowledge.settings import Settings
+from knowledge.settings import DEVELOPMENT_SECRET, Settings, weak_secret
 from tests.support.asgi_server import serve
+from tests.support.workers import free_port
 
 NATO_CLAIM = "В Алматы открыли центр НАТО"
 NATO_SLUG = "nato-centre-almaty"
@@ -47,14 +50,6 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 @pytest.fixture
 def settings(sqlite_url: str) -> Settings:
     return make_settings(sqlite_url)
-
-
-@pytest.fixture
-def kb(settings: Settings) -> Iterator[KnowledgeBase]:
-    base = open_knowledge(settings)
-    base.seed_if_empty()
-    yield base
-    base.close()
 
 
 def new_key(kb: KnowledgeBase, name: str = "newsroom") -> str:
@@ -77,6 +72,13 @@ def api(settings: Settings, kb: KnowledgeBase) -> Iterator[httpx.Client]:
 
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
+
+
+def refused_check(api: httpx.Client, key: str, body: bytes) -> str:
+    """The error of a check with this request body, which must be refused with 400."""
+    response = api.post("/api/v1/check", content=body, headers=bearer(key))
+    assert response.status_code == 400
+    return str(response.json()["error"])
 
 
 # ------------------------------------------------------------------ checking
@@ -117,7 +119,7 @@ def test_check_takes_the_key_from_x_api_key_too(api: httpx.Client, key: str) -> 
         (b"{not json", "not valid JSON"),
         (b'["a list"]', '{"text"'),
         (b'{"text": 5}', '{"text"'),
-        (b'{"text": "   "}', "text is empty"),
+        (b'{"text": "   "}', "nothing to check"),
         (b'{"text": "x", "top": 0}', "top must be"),
         (b'{"text": "x", "top": true}', "top must be"),
         (b'{"text": "x", "lang": 7}', "lang must be"),
@@ -127,9 +129,7 @@ def test_check_takes_the_key_from_x_api_key_too(api: httpx.Client, key: str) -> 
 def test_a_malformed_check_gets_400_with_one_line(
     api: httpx.Client, key: str, body: bytes, error: str
 ) -> None:
-    response = api.post("/api/v1/check", content=body, headers=bearer(key))
-    assert response.status_code == 400
-    assert error in response.json()["error"]
+    assert error in refused_check(api, key, body)
 
 
 # ------------------------------------------------------------------ keys, limits, sizes
@@ -295,9 +295,7 @@ def test_not_ready_until_the_index_is_loaded(settings: Settings) -> None:
 
 
 def test_not_ready_without_the_database(settings: Settings) -> None:
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()  # a port nobody listens on
     engine = create_engine(f"postgresql+psycopg://postgres@127.0.0.1:{port}/none")
     kb = KnowledgeBase(engine, Matcher())
     kb.loaded = True
@@ -437,12 +435,6 @@ def test_without_a_webhook_secret_one_is_derived_from_the_deployment_secret(
 # ------------------------------------------------------------------ `tekser api`
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_tekser_api_serves_alone_logs_json_and_stops_cleanly_on_sigterm(
     tmp_path: Path, sqlite_url: str
 ) -> None:
@@ -454,7 +446,7 @@ def test_tekser_api_serves_alone_logs_json_and_stops_cleanly_on_sigterm(
         "TEKSER_LISTEN": "127.0.0.1",
         "TEKSER_API_PORT": str(port),
         "TEKSER_LOG_FORMAT": "json",
-        "TEKSER_SECRET": "a-deployment-secret-value",
+        "TEKSER_SECRET": "a-deployment-secret-value-of-32-chars-or-more",
     }
     seed = subprocess.run(
         [sys.executable, "-m", "bot", "seed"], env=env, cwd=tmp_path, capture_output=True
@@ -488,4 +480,110 @@ def test_tekser_api_serves_alone_logs_json_and_stops_cleanly_on_sigterm(
     assert process.returncode == 0, stderr
     records = [json.loads(line) for line in stderr.splitlines() if line.strip()]
     assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
-    assert "a-deployment-secret-value" not in stderr
+    assert "a-deployment-secret-value-of-32-chars-or-more" not in stderr
+
+
+# ------------------------------------------------------------ hostile and schema-valid requests
+
+DEEP = b"[" * 2000 + b"]" * 2000
+DEEP_OBJECT = b'{"text": ' + b'{"a": ' * 3000 + b"1" + b"}" * 3000 + b"}"
+HUGE_NUMBER = b'{"text": "x", "top": ' + b"7" * 5000 + b"}"
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (DEEP, "nested too deeply"),
+        (DEEP_OBJECT, "nested too deeply"),
+        (HUGE_NUMBER, "not valid JSON"),
+        (b'{"text": "\\ud800 NATO"}', "not valid Unicode"),
+        (b'{"text": "x", "lang": "\\udfff"}', "lang must be"),
+    ],
+)
+def test_hostile_json_gets_400_not_500(
+    api: httpx.Client, key: str, body: bytes, error: str
+) -> None:
+    assert error in refused_check(api, key, body)
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT, HUGE_NUMBER])
+def test_the_webhook_refuses_hostile_json_with_400(webhook: httpx.Client, body: bytes) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+    assert webhook.post("/telegram", content=body, headers=headers).status_code == 400
+
+
+SCHEMA_VALID = [
+    {"text": NATO_CLAIM, "top": 10.0},
+    {"text": NATO_CLAIM, "top": 1},
+    {"text": NATO_CLAIM, "lang": "en-GB-oxendict"},
+    {"text": NATO_CLAIM, "lang": "kk-KZ"},
+    {"text": NATO_CLAIM, "lang": ""},
+    {"text": "x\u0000y"},
+    {"text": " a "},
+]
+SCHEMA_INVALID = [
+    {"text": "   "},
+    {"text": "\n\t"},
+    {"text": ""},
+    {"text": NATO_CLAIM, "top": 10.5},
+    {"text": NATO_CLAIM, "top": 11},
+    {"text": NATO_CLAIM, "top": True},
+    {"text": NATO_CLAIM, "lang": "x" * 36},
+    {"top": 3},
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "valid"),
+    [(body, True) for body in SCHEMA_VALID] + [(body, False) for body in SCHEMA_INVALID],
+    ids=lambda value: json.dumps(value) if isinstance(value, dict) else str(value),
+)
+def test_validation_and_the_openapi_schema_agree(
+    api: httpx.Client, key: str, settings: Settings, body: dict[str, Any], valid: bool
+) -> None:
+    schema = openapi_document(settings)["components"]["schemas"]["Query"]
+    assert jsonschema.Draft202012Validator(schema).is_valid(body) == valid
+    response = api.post("/api/v1/check", json=body, headers=bearer(key))
+    assert response.status_code == (200 if valid else 400), response.text
+
+
+def test_a_language_tag_picks_its_language(api: httpx.Client, key: str) -> None:
+    def title(lang: str) -> str:
+        body = {"text": NATO_CLAIM, "lang": lang}
+        answer = api.post("/api/v1/check", json=body, headers=bearer(key)).json()
+        return str(answer["matches"][0]["title"])
+
+    assert title("kk-KZ") == title("kk") != title("en")
+
+
+# What anyone who reads the source can compute: the webhook secret of the development value.
+FORGED = hmac.new(DEVELOPMENT_SECRET.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
+STRONG = "Jx3kQ9vT2mW7pL4sN8rB5yH1cF6gD0aZ-strong_deployment"
+STRONG_WEBHOOK = "Wq8Lr2Kd7Tn4Ys9Hm3Pc6Vb1Xf5Jg0Az_webhook-token"
+CONFIGURATIONS: dict[str, dict[str, Any]] = {
+    "derived from TEKSER_SECRET": {"secret": STRONG, "webhook_secret": None},
+    "explicit webhook secret": {"secret": STRONG, "webhook_secret": STRONG_WEBHOOK},
+    "several workers": {"secret": STRONG, "webhook_secret": STRONG_WEBHOOK, "workers": 2},
+}
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_a_forged_update_is_refused_in_every_configuration_that_starts(
+    sqlite_url: str, kb: KnowledgeBase, telegram_app: Any, configuration: str
+) -> None:
+    """The development secret itself never starts (tests/bot/test_secrets.py); every
+    configuration that does refuses updates without its own secret."""
+    settings = make_settings(
+        sqlite_url, webhook_url="https://bot.example/hook", **CONFIGURATIONS[configuration]
+    )
+    assert weak_secret(settings) is None  # this configuration may start
+    development = make_settings(sqlite_url, webhook_secret=None, secret=DEVELOPMENT_SECRET)
+    forgeries = [None, "", FORGED, FORGED.upper(), webhook_secret_token(development)]
+    with serve(build_web_app(settings, kb, telegram_app=telegram_app)) as url:
+        for forged in forgeries:
+            headers = {} if forged is None else {"X-Telegram-Bot-Api-Secret-Token": forged}
+            assert httpx.post(f"{url}/telegram", json=UPDATE, headers=headers).status_code == 403
+        assert telegram_app.update_queue.empty()
+        real = {"X-Telegram-Bot-Api-Secret-Token": webhook_secret_token(settings)}
+        assert httpx.post(f"{url}/telegram", json=UPDATE, headers=real).status_code == 200
+    assert not telegram_app.update_queue.empty()

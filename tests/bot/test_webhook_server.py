@@ -4,7 +4,6 @@ Telegram played by the Bot API stand-in delivering updates over HTTP."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,19 +13,13 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import build_application
-from bot.bootstrap import open_knowledge
 from bot.web import build_server, build_web_app, serve_telegram_webhook, webhook_secret_token
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.settings import Settings
 from tests.support.standin import StandIn, TgUser
+from tests.support.workers import free_port
 
 NATO_CLAIM = "В Алматы открыли центр НАТО"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -50,14 +43,6 @@ def settings(standin: StandIn, tmp_path: Path) -> Settings:
         "port": free_port(),
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
-
-
-@pytest.fixture
-def kb(settings: Settings) -> Iterator[KnowledgeBase]:
-    base = open_knowledge(settings)
-    base.seed_if_empty()
-    yield base
-    base.close()
 
 
 async def wait_until(condition: Any, seconds: float = 10.0) -> None:

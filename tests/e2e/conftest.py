@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from telegram.error import NetworkError
 
 from bot.app import TekserApplication, build_application
 from bot.bootstrap import open_knowledge
@@ -17,9 +17,11 @@ from bot.runner import ALLOWED_UPDATES
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.settings import Settings
 from tests.e2e.pack import pack_entries
-from tests.support.standin import StandIn, TgUser
+from tests.support.standin import Call, StandIn, TgUser
 
 GRACE = 0.4  # seconds a forward waits for the reader's words in tests
+BOT_API_TIMEOUT = 60.0
+INITIALIZE_ATTEMPTS = 3
 
 
 @pytest.fixture
@@ -41,14 +43,16 @@ def bot_settings(standin: StandIn, database_url: str, **overrides: Any) -> Setti
         "checks_per_minute": 20,
         "webhook_url": None,
         "webhook_secret": None,
+        # a loaded machine (CI shares two cores) can take seconds to answer a request
+        "bot_api_timeout_seconds": BOT_API_TIMEOUT,
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture
-def settings(standin: StandIn, tmp_path: Path) -> Settings:
-    return bot_settings(standin, f"sqlite:///{tmp_path / 'e2e.db'}")
+def settings(standin: StandIn, sqlite_url: str) -> Settings:
+    return bot_settings(standin, sqlite_url)
 
 
 @pytest.fixture
@@ -68,11 +72,22 @@ class Running:
     kb: KnowledgeBase
     settings: Settings
 
+    async def reply(self, user: TgUser, text: str, **message: Any) -> Call:
+        """The bot's reply to `text` sent privately by `user` (`message`: more of the message,
+        as `StandIn.message` takes it)."""
+        return await self.standin.wait_reply(self.standin.push_text(user, text, **message))
+
 
 async def start_bot(standin: StandIn, settings: Settings, kb: KnowledgeBase) -> TekserApplication:
     """Start the real application exactly as run_polling does, inside the test's event loop."""
     app = build_application(settings, kb)
-    await app.initialize()
+    for attempt in range(1, INITIALIZE_ATTEMPTS + 1):
+        try:
+            await app.initialize()
+            break
+        except NetworkError:  # TimedOut too: on a loaded machine the stand-in may answer late
+            if attempt == INITIALIZE_ATTEMPTS:
+                raise
     if app.post_init is not None:
         await app.post_init(app)
     assert app.updater is not None
@@ -88,6 +103,8 @@ async def stop_bot(app: TekserApplication) -> None:
     if app.running:
         await app.stop()
     await app.shutdown()
+    if app.post_shutdown is not None:  # as bot/lifecycle.py does: e.g. the OCR processes stop
+        await app.post_shutdown(app)
 
 
 @pytest.fixture

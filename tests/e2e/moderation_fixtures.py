@@ -1,35 +1,29 @@
 """Fixtures and helpers of the moderation end-to-end tests.
 
-`ModerationStandIn` adds to the Bot API stand-in what moderators need and the public bot does
-not: documents sent by users (getFile and the file download URL) and the content of documents
-and photos the bot uploads. Test modules import the fixtures they use from here (`standin` and
-`settings` override the shared ones: owners, the moderators' chat, quick announcements).
+Test modules import the fixtures they use from here (`standin` and `settings` override the
+shared ones: owners, the moderators' chat, quick announcements).
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import tornado.web
 
 from bot.bootstrap import open_knowledge
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.settings import Settings
 from tests.e2e.conftest import Running, bot_settings, start_bot, stop_bot
 from tests.support.standin import (
-    ApiError,
+    WAIT_SECONDS,
     Call,
     StandIn,
     TgChat,
     TgUser,
-    _ApiHandler,
-    bad_request,
     command_entity,
     private_chat,
 )
@@ -44,99 +38,12 @@ ANNOUNCE_SECONDS = 0.3
 SETTLE = 0.05  # seconds without a bot call after an awaited answer
 
 
-class _UploadCapturingHandler(_ApiHandler):
-    """The stand-in's API handler, keeping the bytes of uploaded files."""
-
-    def _params(self) -> dict[str, Any]:
-        params = super()._params()
-        for key, files in self.request.files.items():
-            params[key] = {**params[key], "content": files[0].body}
-        return params
-
-
-class _FileHandler(tornado.web.RequestHandler):
-    """`/file/bot<token>/<path>`: the content of a file a user sent."""
-
-    def initialize(self, standin: ModerationStandIn) -> None:
-        self.standin = standin
-
-    def get(self, token: str, path: str) -> None:
-        content = self.standin.files.get(path.rsplit("/", 1)[-1])
-        if token != self.standin.token or content is None:
-            self.set_status(404)
-            self.finish("Not Found")
-            return
-        self.set_header("Content-Type", "application/octet-stream")
-        self.finish(content)
-
-
-class ModerationStandIn(StandIn):
-    """The stand-in plus documents in both directions."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.files: dict[str, bytes] = {}
-        self._file_ids = itertools.count(1)
-
-    def start(self) -> ModerationStandIn:
-        super().start()
-        assert self._server is not None
-        app = self._server.request_callback
-        assert isinstance(app, tornado.web.Application)
-        app.add_handlers(
-            r".*",
-            [
-                (r"/file/bot([^/]+)/(.+)", _FileHandler, {"standin": self}),
-                (r"/bot([^/]+)/(send(?:Document|Photo))", _UploadCapturingHandler,
-                 {"standin": self}),
-            ],
-        )  # fmt: skip
-        return self
-
-    def push_document(
-        self, user: TgUser, content: bytes, *, file_name: str, caption: str | None = None
-    ) -> dict[str, Any]:
-        """A user sends a file as a document in their private chat with the bot."""
-        file_id = f"doc{next(self._file_ids)}"
-        self.files[file_id] = content
-        document = {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_name": file_name,
-            "mime_type": "application/json",
-            "file_size": len(content),
-        }
-        extra: dict[str, Any] = {"document": document}
-        if caption:
-            extra["caption"] = caption
-            extra["caption_entities"] = command_entity(caption)
-        return self.push_message(private_chat(user), user, extra=extra)
-
-    def _m_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
-        file_id = str(params.get("file_id", ""))
-        if file_id not in self.files:
-            raise bad_request("invalid file_id")
-        return {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_size": len(self.files[file_id]),
-            "file_path": f"documents/{file_id}",
-        }
-
-    def uploaded(self, call: Call, key: str = "document") -> bytes:
-        """The bytes the bot uploaded with a sendDocument/sendPhoto call."""
-        value = call.params.get(key)
-        if not isinstance(value, dict) or "content" not in value:
-            raise ApiError(400, f"no uploaded {key} in the call")
-        return bytes(value["content"])
-
-
 # ---------------------------------------------------------------- fixtures
 
 
 @pytest.fixture
-def standin() -> Iterator[ModerationStandIn]:
-    server = ModerationStandIn().start()
+def standin() -> Iterator[StandIn]:
+    server = StandIn().start()
     try:
         yield server
     finally:
@@ -156,14 +63,14 @@ def moderation_settings(standin: StandIn, database_url: str, **overrides: Any) -
 
 
 @pytest.fixture
-def settings(standin: ModerationStandIn, tmp_path: Path) -> Settings:
-    return moderation_settings(standin, f"sqlite:///{tmp_path / 'e2e.db'}")
+def settings(standin: StandIn, sqlite_url: str) -> Settings:
+    return moderation_settings(standin, sqlite_url)
 
 
 @pytest.fixture
 async def empty_bot(tmp_path: Path) -> AsyncIterator[Running]:
     """A second bot on its own stand-in with an empty base (for export → import)."""
-    server = ModerationStandIn().start()
+    server = StandIn().start()
     try:
         settings = moderation_settings(server, f"sqlite:///{tmp_path / 'empty.db'}")
         base: KnowledgeBase = open_knowledge(settings)
@@ -181,11 +88,20 @@ async def empty_bot(tmp_path: Path) -> AsyncIterator[Running]:
 
 
 def command(
-    standin: StandIn, user: TgUser, text: str, chat: TgChat | None = None
+    standin: StandIn,
+    user: TgUser,
+    text: str,
+    chat: TgChat | None = None,
+    reply_to: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A /command from `user` (in their private chat unless `chat` is given)."""
+    """A /command from `user` (in their private chat unless `chat` is given), as a reply to
+    the message `reply_to` when given."""
     return standin.push_message(
-        chat or private_chat(user), user, text=text, entities=command_entity(text)
+        chat or private_chat(user),
+        user,
+        text=text,
+        entities=command_entity(text),
+        reply_to=reply_to,
     )
 
 
@@ -197,7 +113,7 @@ def says(chat_id: int, *parts: str) -> Callable[[Call], bool]:
 
 
 async def answer(
-    standin: StandIn, chat_id: int, *parts: str, since: int = 0, timeout: float = 10.0
+    standin: StandIn, chat_id: int, *parts: str, since: int = 0, timeout: float = WAIT_SECONDS
 ) -> Call:
     """The first message sent to (or edited in) `chat_id` since call `since` containing every
     one of `parts`."""

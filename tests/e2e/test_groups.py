@@ -172,6 +172,15 @@ async def test_automatic_checks_answer_confident_matches_only_once(bot: Running)
     assert len(bot.standin.calls_to("sendMessage", replies_to(claim))) == 1
 
 
+async def test_automatic_checks_leave_a_denial_of_the_claim_alone(bot: Running) -> None:
+    await turn_auto_on(bot.standin)
+    denial = bot.standin.push_message(
+        GROUP, ALICE, text="Фейк: вышки 5G в Алматы не распространяют коронавирус"
+    )
+    await barrier(bot.standin, GROUP)
+    assert not bot.standin.calls_to("sendMessage", replies_to(denial))
+
+
 async def test_automatic_answers_follow_edits(bot: Running) -> None:
     await turn_auto_on(bot.standin)
     claim = bot.standin.push_message(GROUP, ALICE, text=CLAIM)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from knowledge.audience.tables import CheckRecord
+from knowledge.audience.check_log import CheckRecord
 from tests.e2e.conftest import Running
 from tests.e2e.pack import BAIKONUR, BIOLABS, FIVE_G, RUSSIAN_BAN
 from tests.support.standin import TgUser, html_errors

@@ -21,7 +21,6 @@ from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     settings,
     standin,
 )
-from tests.e2e.moderation_fixtures import ModerationStandIn as StandInWithFiles
 from tests.e2e.pack import BIOLABS, ENTRIES
 from tests.support.standin import Call, TgUser
 
@@ -32,12 +31,10 @@ async def export(bot: Running, user: TgUser, text: str = "/export") -> tuple[Cal
     since = len(bot.standin.calls)
     command(bot.standin, user, text)
     call = await bot.standin.wait_for("sendDocument", since=since)
-    assert isinstance(bot.standin, StandInWithFiles)
     return call, bot.standin.uploaded(call)
 
 
 async def send_file(bot: Running, user: TgUser, content: bytes, name: str, *expect: str) -> Call:
-    assert isinstance(bot.standin, StandInWithFiles)
     since = len(bot.standin.calls)
     bot.standin.push_document(user, content, file_name=name)
     return await answer(bot.standin, user.id, *expect, since=since)
@@ -109,7 +106,6 @@ async def test_import_shows_the_summary_and_cancel_writes_nothing(bot: Running) 
     changed = {**ENTRIES[1], "verdict": "false"}
     content = pack([new_entry, changed, ENTRIES[2], {**ENTRIES[3], "sources": [{"url": "x"}]}])
     since = len(bot.standin.calls)
-    assert isinstance(bot.standin, StandInWithFiles)
     bot.standin.push_document(OWNER, content, file_name="mixed.json", caption="/import")
     summary = await answer(bot.standin, OWNER.id, "Created: 1 · Updated: 1", since=since)
     assert "Unchanged: 1 · Rejected: 1" in summary.plain
@@ -140,5 +136,4 @@ async def test_stats_show_numbers_and_a_chart(bot: Running) -> None:
     assert "match 50%" in stats.plain and "none 50%" in stats.plain
     assert "5g-towers-coronavirus 1" in stats.plain
     photo = await bot.standin.wait_for("sendPhoto", since=since)
-    assert isinstance(bot.standin, StandInWithFiles)
     assert bot.standin.uploaded(photo, "photo").startswith(b"\x89PNG")

@@ -9,7 +9,7 @@ import asyncio
 
 from sqlmodel import select
 
-from knowledge.audience.tables import Submission
+from knowledge.audience.submissions import Submission
 from knowledge.moderation.deliveries import SubmitterContact
 from knowledge.moderation.review import BlockedSubmitter
 from tests.e2e.conftest import Running
@@ -93,6 +93,17 @@ async def test_a_submission_is_linked_and_the_submitters_receive_the_card(bot: R
     assert len(bot.standin.calls_to("sendMessage", lambda c: c.chat_id == MOD_CHAT.id)) == 1
 
 
+async def correct_the_verdict(bot: Running, offered_to: str) -> None:
+    """The editor changes Baikonur's verdict to False, is offered to send the corrected card
+    (`offered_to`: to how many readers, as the offer says) and sends it."""
+    menu = await ask(bot.standin, EDITOR, f"/edit {BAIKONUR}", "What do you want to change?")
+    verdicts = await press(bot.standin, EDITOR, menu, "Verdict", "What is the verdict?")
+    since = len(bot.standin.calls)
+    await press(bot.standin, EDITOR, verdicts, "False", "Saved the verdict")
+    offer = await answer(bot.standin, EDITOR.id, offered_to, since=since)
+    await press(bot.standin, EDITOR, offer, "Send the correction", "Sending the corrected card")
+
+
 async def test_a_corrected_card_can_be_sent_to_those_who_received_it(bot: Running) -> None:
     await grant(bot.standin, EDITOR)
     await two_readers_submit(bot, RUMOUR)
@@ -105,12 +116,7 @@ async def test_a_corrected_card_can_be_sent_to_those_who_received_it(bot: Runnin
     confirm = await press(bot.standin, EDITOR, found, "Baikonur", "Link 2")
     await press(bot.standin, EDITOR, confirm, "✅ Link", "sent to 2 readers")
 
-    menu = await ask(bot.standin, EDITOR, f"/edit {BAIKONUR}", "What do you want to change?")
-    verdicts = await press(bot.standin, EDITOR, menu, "Verdict", "What is the verdict?")
-    since = len(bot.standin.calls)
-    await press(bot.standin, EDITOR, verdicts, "False", "Saved the verdict")
-    offer = await answer(bot.standin, EDITOR.id, "2 readers received this card", since=since)
-    await press(bot.standin, EDITOR, offer, "Send the correction", "Sending the corrected card")
+    await correct_the_verdict(bot, offered_to="2 readers received this card")
     await answer(bot.standin, EDITOR.id, "Sent the corrected card to 2 readers")
     corrected = await answer(bot.standin, AIGERIM.id, "Correction", "❌ False")
     assert "Kazakhstan secretly sold" in corrected.plain
@@ -176,15 +182,9 @@ async def test_dismissing_as_not_a_claim_shows_the_next_one(bot: Running) -> Non
 
 async def test_a_correction_reaches_a_reader_who_got_the_card_from_a_check(bot: Running) -> None:
     await grant(bot.standin, EDITOR)
-    sent = bot.standin.push_text(AIGERIM, "Kazakhstan sold Baikonur cosmodrome to China")
-    first = await bot.standin.wait_reply(sent)
+    first = await bot.reply(AIGERIM, "Kazakhstan sold Baikonur cosmodrome to China")
     assert "Unproven" in first.plain
 
-    menu = await ask(bot.standin, EDITOR, f"/edit {BAIKONUR}", "What do you want to change?")
-    verdicts = await press(bot.standin, EDITOR, menu, "Verdict", "What is the verdict?")
-    since = len(bot.standin.calls)
-    await press(bot.standin, EDITOR, verdicts, "False", "Saved the verdict")
-    offer = await answer(bot.standin, EDITOR.id, "1 reader received this card", since=since)
-    await press(bot.standin, EDITOR, offer, "Send the correction", "Sending the corrected card")
+    await correct_the_verdict(bot, offered_to="1 reader received this card")
     corrected = await answer(bot.standin, AIGERIM.id, "Correction", "❌ False")
     assert "Kazakhstan secretly sold" in corrected.plain

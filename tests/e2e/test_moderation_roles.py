@@ -96,11 +96,7 @@ async def test_grant_by_replying_to_a_forwarded_message(bot: Running) -> None:
     )
     await bot.standin.settle()
     since = len(bot.standin.calls)
-    command_message = bot.standin.message(
-        private_chat(OWNER), OWNER, text="/grant editor", reply_to=forwarded,
-        entities=[{"type": "bot_command", "offset": 0, "length": 6}],
-    )  # fmt: skip
-    bot.standin.push({"message": command_message})
+    command(bot.standin, OWNER, "/grant editor", reply_to=forwarded)
     await answer(bot.standin, OWNER.id, "Dana Editor (9003) is now editor", since=since)
 
     hidden = bot.standin.push_message(
@@ -108,11 +104,7 @@ async def test_grant_by_replying_to_a_forwarded_message(bot: Running) -> None:
     )
     await bot.standin.settle()
     since = len(bot.standin.calls)
-    reply = bot.standin.message(
-        private_chat(OWNER), OWNER, text="/grant editor", reply_to=hidden,
-        entities=[{"type": "bot_command", "offset": 0, "length": 6}],
-    )  # fmt: skip
-    bot.standin.push({"message": reply})
+    command(bot.standin, OWNER, "/grant editor", reply_to=hidden)
     await answer(bot.standin, OWNER.id, "cannot see who wrote", since=since)
 
 

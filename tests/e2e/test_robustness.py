@@ -7,14 +7,14 @@ import time
 import pytest
 from sqlmodel import select
 
-from knowledge.audience.tables import FeedbackVote
+from knowledge.audience.votes import FeedbackVote
 from tests.e2e.conftest import Running
 from tests.support.standin import TgChat, TgUser, private_chat
 
 GROUP = TgChat(-1005555, "supergroup", title="Noisy group")
 
 
-@pytest.mark.parametrize("media", ["sticker", "voice", "poll", "photo"])
+@pytest.mark.parametrize("media", ["sticker", "voice", "poll"])  # photos: test_pictures.py
 async def test_what_cannot_be_checked_in_private_gets_a_hint(
     bot: Running, reader: TgUser, media: str
 ) -> None:

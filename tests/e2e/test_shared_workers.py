@@ -22,12 +22,11 @@ from knowledge.debunks.knowledge_base import KnowledgeBase
 from tests.e2e.moderation_fixtures import (  # noqa: F401  (fixtures)
     EDITOR,
     OWNER,
-    ModerationStandIn,
     moderation_settings,
     standin,
 )
 from tests.e2e.pack import pack_entries
-from tests.support.standin import Call, TgChat, TgUser, command_entity, private_chat
+from tests.support.standin import Call, StandIn, TgChat, TgUser, command_entity, private_chat
 
 CLAIM = "Власти Казахстана будут конфисковать у пенсионеров дачи с 1 января"
 FIVE_G = "Вышки 5G распространяют коронавирус"
@@ -38,7 +37,7 @@ READER = TgUser(5502, "Reader", "en")
 
 @dataclass
 class Workers:
-    standin: ModerationStandIn
+    standin: StandIn
     apps: list[TekserApplication]
     bases: list[KnowledgeBase]
     ids: itertools.count[int]
@@ -90,7 +89,7 @@ def _answer(calls: list[Call], expect: tuple[str, ...]) -> Call:
 
 @pytest.fixture
 async def workers(
-    standin: ModerationStandIn,  # noqa: F811  (the fixture imported above)
+    standin: StandIn,  # noqa: F811  (the fixture imported above)
     database_url: str,
 ) -> AsyncIterator[Workers]:
     settings = moderation_settings(standin, database_url, checks_per_minute=3)

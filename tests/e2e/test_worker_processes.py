@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -27,6 +25,8 @@ from tests.support.workers import (
     cpu_seconds,
     first_answers,
     free_port,
+    run_to_end,
+    standin_env,
     tekser_env,
 )
 
@@ -57,10 +57,9 @@ async def test_two_workers_on_one_port_share_the_load_and_survive_a_dead_worker(
 ) -> None:
     port = free_port()
     with StandIn() as standin:
-        env = tekser_env(
+        env = standin_env(
             postgres_url,
-            bot_token=standin.token,
-            bot_api_url=standin.base_url,
+            standin,
             webhook_url=f"http://127.0.0.1:{port}/hook",
             webhook_secret=WEBHOOK_SECRET,
             workers="2",
@@ -112,14 +111,7 @@ def test_several_workers_without_webhook_or_postgresql_are_refused_in_one_line(
 ) -> None:
     env = tekser_env(f"sqlite:///{tmp_path / 'tekser.db'}", bot_token="1:x", workers="2")
     env.update(extra)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_to_end(env, REPO, timeout=60)
     assert done.returncode != 0
     assert says in done.stderr
     assert "Traceback" not in done.stderr

@@ -17,10 +17,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy
 
-from tests.e2e.moderation_fixtures import ModerationStandIn
 from tests.support.balancer import Balancer
-from tests.support.standin import Call, TgChat, TgUser, origin_channel
-from tests.support.workers import WEBHOOK_SECRET, Worker, first_answers, free_port, tekser_env
+from tests.support.standin import Call, StandIn, TgChat, TgUser, origin_channel
+from tests.support.workers import WEBHOOK_SECRET, Worker, first_answers, free_port, standin_env
 
 pytestmark = pytest.mark.postgres
 
@@ -48,7 +47,7 @@ NEW_PACK = {
 class Cluster:
     """The stand-in, the balancer and two workers on one database."""
 
-    def __init__(self, standin: ModerationStandIn, balancer: Balancer, workers: list[Worker]):
+    def __init__(self, standin: StandIn, balancer: Balancer, workers: list[Worker]):
         self.standin = standin
         self.balancer = balancer
         self.workers = workers
@@ -65,13 +64,11 @@ class Cluster:
 @pytest.fixture
 def cluster(postgres_url: str, tmp_path: Path) -> Iterator[Cluster]:
     ports = [free_port(), free_port()]
-    standin = ModerationStandIn()
+    standin = StandIn()
     with standin, Balancer([f"http://127.0.0.1:{p}" for p in ports]) as lb:
-        env = tekser_env(
+        env = standin_env(
             postgres_url,
-            bot_token=standin.token,
-            bot_api_url=standin.base_url,
-            bot_api_file_url=standin.base_file_url,
+            standin,
             webhook_url=lb.url("/hook"),
             webhook_secret=WEBHOOK_SECRET,
             owner_ids=str(OWNER.id),

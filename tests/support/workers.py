@@ -16,13 +16,17 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from tests.support.standin import Call, StandIn, TgUser
 
 REPO = Path(__file__).resolve().parents[2]
-WEBHOOK_SECRET = "s3cret-Token_42"
+# Webhook mode refuses the development TEKSER_SECRET and short secrets (knowledge.settings)
+WEBHOOK_SECRET = "s3cret-Token_42-of-a-test-deployment-0123456789"
+DEPLOYMENT_SECRET = "the-test-deployment-secret-key-0123456789"
+TEKSER_RUN = (sys.executable, "-m", "bot", "run")
 
 
 def free_port() -> int:
@@ -81,6 +85,46 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def standin_env(database_url: str, standin: StandIn, **values: str) -> dict[str, str]:
+    """`tekser_env` for a bot that talks to `standin`: its token and Bot API addresses."""
+    return tekser_env(
+        database_url,
+        bot_token=standin.token,
+        bot_api_url=standin.base_url,
+        bot_api_file_url=standin.base_file_url,
+        **values,
+    )
+
+
+def start_tekser(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`tekser run` in `cwd`, its output appended to the file `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(TEKSER_RUN, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def run_to_end(
+    env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`tekser run` to its end (one that cannot start), its output captured."""
+    return subprocess.run(
+        TEKSER_RUN, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def stop_process(
+    process: subprocess.Popen[Any], timeout: float = 30.0, kill_timeout: float = 10.0
+) -> int:
+    """SIGTERM, then SIGKILL if it has not stopped within `timeout`; the exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(kill_timeout)
+    return process.returncode
+
+
 def tekser_env(database_url: str, **values: str) -> dict[str, str]:
     """The environment of a `tekser` process: this one's minus any TEKSER_*, plus `values`
     (``bot_token="…"`` becomes TEKSER_BOT_TOKEN). Lexical matching and no link fetching unless
@@ -90,6 +134,7 @@ def tekser_env(database_url: str, **values: str) -> dict[str, str]:
     env["TEKSER_DATABASE_URL"] = database_url
     env["TEKSER_SEMANTIC"] = "false"
     env["TEKSER_LINK_PREVIEW"] = "false"
+    env["TEKSER_SECRET"] = DEPLOYMENT_SECRET
     env.update({f"TEKSER_{k.upper()}": v for k, v in values.items()})
     return env
 
@@ -109,14 +154,7 @@ class Worker:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Worker:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
-                cwd=self.cwd,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        self.process = start_tekser(self.env, self.cwd, self.log)
         return self
 
     def ready(self) -> bool:
@@ -163,14 +201,7 @@ class Worker:
         """SIGTERM, then SIGKILL if it has not stopped within `timeout`; the exit code."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-        return self.process.returncode
+        return stop_process(self.process, timeout)
 
     def children(self) -> list[int]:
         """Process ids of this worker's child processes (TEKSER_WORKERS > 1 forks them)."""

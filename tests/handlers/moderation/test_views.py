@@ -10,11 +10,12 @@ import pytest
 from handlers.i18n import translator
 from handlers.moderation import add_views as mr_add
 from handlers.moderation import callback_data as cb
+from handlers.moderation import debunks_views as mr_debunks
 from handlers.moderation import queue_views as mr_queue
 from handlers.moderation import views as mr
 from handlers.moderation.i18n import moderation_translator
 from handlers.public.views import card_text
-from knowledge.audience.tables import Submission
+from knowledge.audience.submissions import Submission
 from knowledge.debunks.catalogue import Listing
 from knowledge.formats.pack import PackDebunk
 from knowledge.moderation.audit import AuditEvent, changed_parts
@@ -22,7 +23,6 @@ from knowledge.moderation.drafts import DraftDebunk
 from knowledge.moderation.editing import (
     EditError,
     check_slug,
-    detect_language,
     parse_tags,
     slugify,
 )
@@ -52,20 +52,6 @@ def test_slugify(title: str, slug: str | None) -> None:
     result = slugify(title)
     assert result == slug if slug else result.startswith("debunk-")
     assert check_slug(result) == result
-
-
-@pytest.mark.parametrize(
-    ("text", "lang"),
-    [
-        ("Вышки 5G распространяют коронавирус", "ru"),
-        ("Қазақстанда орыс тіліне тыйым салынады", "kk"),
-        ("Pentagon runs secret labs in Kazakhstan", "en"),
-        ("Amerikanskie biolaboratorii v Kazakhstane rasprostranyayut bolezni", "ru"),
-        ("2024 !!!", "ru"),
-    ],
-)
-def test_detect_language(text: str, lang: str) -> None:
-    assert detect_language(text) == lang
 
 
 def test_tags_and_slugs_are_checked() -> None:
@@ -146,10 +132,15 @@ def test_audit_keeps_only_what_changed() -> None:
 
 
 def test_callback_data() -> None:
-    data = cb.data(cb.QUEUE, "y", 2**31, 2**31, 1)
+    button = cb.QueueConfirm(2**31, 2**31, 1)
+    data = button.pack()
     assert len(data.encode()) <= 64
-    items = cb.parts(data)
-    assert (cb.text(items, 0), cb.number(items, 1), cb.number(items, 9)) == ("y", 2**31, None)
+    assert cb.QueueConfirm.parse(data) == button
+    assert cb.QueuePick.parse(data) is None  # another kind of button
+    assert cb.QueueConfirm.parse("mq:y:2:x:1") is None and cb.QueueConfirm.parse("mq:y:2") is None
+    assert cb.DebunkButton.parse(cb.DebunkButton(7).pack()) == cb.DebunkButton(7, "open")
+    assert cb.AddChoice.parse(cb.AddChoice("publish").pack()) == cb.AddChoice("publish")
+    assert cb.AddChoice.parse("ma:lang:kk") == cb.AddChoice("lang", "kk")
 
 
 # ---------------------------------------------------------------- messages
@@ -206,7 +197,7 @@ def test_history_never_cuts_a_tag() -> None:
         )
         for i in range(40)
     ]
-    reply = mr.history_reply(EN, "s", events)
+    reply = mr_debunks.history_reply(EN, "s", events)
     assert len(reply.text) <= 4000
     assert html_errors(reply.text) == []
     assert "&lt;Mod&gt;" in reply.text and reply.text.endswith("…")

@@ -3,32 +3,26 @@ the check log, reply links and retention."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from knowledge.audience import storage
+from knowledge.audience.check_log import CheckRecord
+from knowledge.audience.languages import LanguagePreference
+from knowledge.audience.pseudonyms import keyed_hash
+from knowledge.audience.reply_links import ReplyLink
 from knowledge.audience.service import Audience, CardsSent, CheckEntry, Origin
-from knowledge.audience.tables import CheckRecord, ReplyLink, Submission, keyed_hash
+from knowledge.audience.submissions import Submission, add_submission, list_submissions
+from knowledge.audience.votes import VoteTally
 from knowledge.db.engines import create_engine_for, migrate
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.debunks.tables import utcnow
-from knowledge.matching.matcher import Matcher
 from knowledge.moderation.deliveries import CardRecipient
-from tests.e2e.pack import BAIKONUR, BIOLABS, FIVE_G, RUSSIAN_BAN, pack_entries
+from tests.e2e.pack import BAIKONUR, BIOLABS, FIVE_G, RUSSIAN_BAN
 
 BIG_CHAT = -1001234567890123  # supergroup ids need 64 bits
-
-
-@pytest.fixture
-def kb(database_url: str) -> Iterator[KnowledgeBase]:
-    base = KnowledgeBase.open(database_url, matcher=Matcher())
-    base.import_entries(pack_entries())
-    yield base
-    base.close()
 
 
 @pytest.fixture
@@ -51,16 +45,16 @@ def test_people_are_stored_as_keyed_hashes(audience: Audience) -> None:
     assert "42" not in audience.key(42) and len(audience.key(42)) == 64
     audience.set_language(42, "kk")
     with Session(audience.engine) as session:
-        stored = session.exec(select(storage.LanguagePreference)).one()
+        stored = session.exec(select(LanguagePreference)).one()
     assert stored.user_hash == audience.key(42)
 
 
 def test_a_vote_is_one_per_reader_and_changeable(audience: Audience) -> None:
-    assert audience.vote(1, slug=BIOLABS, vote=1) == storage.VoteTally(1, 0)
-    assert audience.vote(1, slug=BIOLABS, vote=1) == storage.VoteTally(1, 0)
-    assert audience.vote(2, slug=BIOLABS, vote=1) == storage.VoteTally(2, 0)
-    assert audience.vote(1, slug=BIOLABS, vote=-1) == storage.VoteTally(1, 1)
-    assert audience.vote(1, slug=FIVE_G, vote=-1) == storage.VoteTally(0, 1)
+    assert audience.vote(1, slug=BIOLABS, vote=1) == VoteTally(1, 0)
+    assert audience.vote(1, slug=BIOLABS, vote=1) == VoteTally(1, 0)
+    assert audience.vote(2, slug=BIOLABS, vote=1) == VoteTally(2, 0)
+    assert audience.vote(1, slug=BIOLABS, vote=-1) == VoteTally(1, 1)
+    assert audience.vote(1, slug=FIVE_G, vote=-1) == VoteTally(0, 1)
     with pytest.raises(ValueError):
         audience.vote(1, slug=BIOLABS, vote=2)
 
@@ -71,10 +65,10 @@ def test_the_same_submission_is_queued_once_a_day(audience: Audience) -> None:
     assert audience.submit(1, lang="ru", text="claim", origin=origin) is False
     assert audience.submit(2, lang="ru", text="claim", origin=Origin()) is True
     with Session(audience.engine) as session:
-        queued = storage.list_submissions(session)
+        queued = list_submissions(session)
         assert [(s.origin_kind, s.status) for s in queued] == [("channel", "new"), ("", "new")]
         later = utcnow() + timedelta(days=2)
-        _, created = storage.add_submission(
+        _, created = add_submission(
             session, user_hash=audience.key(1), lang="ru", text="claim", now=later
         )
     assert created

@@ -1,5 +1,6 @@
 """knowledge/db/engines.py: a pooled PostgreSQL connection the server dropped while it sat idle is
-replaced before anything runs on it; SQLite's threads share one connection in turn."""
+replaced before anything runs on it; SQLite's threads share one connection in turn; an error
+never shows a statement's parameters."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from knowledge.db.engines import create_engine_for
@@ -67,4 +68,22 @@ def test_sqlite_threads_take_its_one_connection_in_turn(sqlite_url: str) -> None
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM hits")).scalar_one() == 160
     assert engine.pool.size() == 1
+    engine.dispose()
+
+
+def test_database_errors_do_not_show_statement_parameters(database_url: str) -> None:
+    """Parameters hold Telegram ids next to their keyed hashes: an error (which ends up in a
+    log) must not pair them."""
+    engine = create_engine_for(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE reader (user_hash TEXT UNIQUE, user_id BIGINT)"))
+        connection.execute(text("INSERT INTO reader VALUES ('h-4f2a', 424242)"))
+    with pytest.raises(IntegrityError) as failure, engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO reader VALUES (:user_hash, :user_id)"),
+            {"user_hash": "h-4f2a", "user_id": 777001},
+        )
+    # (PostgreSQL itself names the conflicting key, a hash here, never the other values)
+    assert "777001" not in str(failure.value)
+    assert "parameters hidden" in str(failure.value)
     engine.dispose()

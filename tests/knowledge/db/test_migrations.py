@@ -23,8 +23,8 @@ def test_revisions_form_one_line() -> None:
 
 
 @pytest.mark.parametrize("start", REVISIONS)
-def test_upgrade_from_each_revision_reaches_head(database_url: str, start: str) -> None:
-    engine = create_engine_for(database_url)
+def test_upgrade_from_each_revision_reaches_head(empty_database_url: str, start: str) -> None:
+    engine = create_engine_for(empty_database_url)
     config = alembic_config(engine)
     command.upgrade(config, start)
     assert current_revision(engine) == start
@@ -33,8 +33,8 @@ def test_upgrade_from_each_revision_reaches_head(database_url: str, start: str) 
     engine.dispose()
 
 
-def test_downgrade_to_empty_and_back(database_url: str) -> None:
-    engine = create_engine_for(database_url)
+def test_downgrade_to_empty_and_back(empty_database_url: str) -> None:
+    engine = create_engine_for(empty_database_url)
     config = alembic_config(engine)
     command.upgrade(config, "head")
     command.downgrade(config, "base")
@@ -44,8 +44,8 @@ def test_downgrade_to_empty_and_back(database_url: str) -> None:
     engine.dispose()
 
 
-def test_migrations_match_the_models(database_url: str) -> None:
-    engine = create_engine_for(database_url)
+def test_migrations_match_the_models(empty_database_url: str) -> None:
+    engine = create_engine_for(empty_database_url)
     command.upgrade(alembic_config(engine), "head")
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -28,8 +28,8 @@ def kb(database_url: str) -> KnowledgeBase:
     base.close()
 
 
-def test_migrations_create_every_table(database_url: str) -> None:
-    engine = create_engine_for(database_url)
+def test_migrations_create_every_table(empty_database_url: str) -> None:
+    engine = create_engine_for(empty_database_url)
     migrate(engine)
     tables = set(inspect(engine).get_table_names())
     assert {"debunk", "claimphrasing", "source", "appearance", "textembedding"} <= tables

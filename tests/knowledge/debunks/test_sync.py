@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlmodel import Session
 
 from knowledge.debunks import storage
 from knowledge.debunks.knowledge_base import KnowledgeBase
@@ -52,13 +54,35 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> float:
 
 
 @pytest.fixture
-def workers(postgres_url: str) -> Iterator[tuple[KnowledgeBase, KnowledgeBase]]:
-    first, second = open_worker(postgres_url), open_worker(postgres_url)
-    first.import_entries([OTHER])
-    second.reload()
-    yield first, second
-    first.close()
-    second.close()
+def writer(postgres_url: str) -> Iterator[KnowledgeBase]:
+    """The worker the tests change the base through (holding one debunk to start with)."""
+    kb = open_worker(postgres_url)
+    kb.import_entries([OTHER])
+    yield kb
+    kb.close()
+
+
+@pytest.fixture
+def reader(postgres_url: str, writer: KnowledgeBase) -> Iterator[KnowledgeBase]:
+    """Another worker on the same base, which should see the writer's changes."""
+    kb = open_worker(postgres_url)
+    yield kb
+    kb.close()
+
+
+@contextmanager
+def listening(kb: KnowledgeBase, check_interval: float = 3600) -> Iterator[DebunkSync]:
+    """`kb`'s sync, running and connected to the base's notifications."""
+    with DebunkSync(kb, check_interval=check_interval) as sync:
+        assert sync.connected.wait(5)
+        yield sync
+
+
+def retire(session: Session, slug: str) -> None:
+    debunk = storage.get_debunk(session, slug=slug)
+    assert debunk is not None
+    debunk.status = "retired"
+    session.add(debunk)
 
 
 def title_of(kb: KnowledgeBase, slug: str) -> str | None:
@@ -73,11 +97,9 @@ def matched(kb: KnowledgeBase, slug: str = ENTRY.slug) -> bool:
 
 @pytest.mark.postgres
 def test_an_import_through_one_worker_is_matched_by_the_other_within_two_seconds(
-    workers: tuple[KnowledgeBase, KnowledgeBase],
+    writer: KnowledgeBase, reader: KnowledgeBase
 ) -> None:
-    writer, reader = workers
-    with DebunkSync(reader, check_interval=3600) as sync:
-        assert sync.connected.wait(5)
+    with listening(reader) as sync:
         assert not matched(reader)
         writer.import_entries([ENTRY])
         notify_change(writer.engine, ENTRY.slug)
@@ -87,31 +109,22 @@ def test_an_import_through_one_worker_is_matched_by_the_other_within_two_seconds
 
 @pytest.mark.postgres
 def test_a_retirement_stops_matching_in_the_other_worker(
-    workers: tuple[KnowledgeBase, KnowledgeBase],
+    writer: KnowledgeBase, reader: KnowledgeBase
 ) -> None:
-    writer, reader = workers
     writer.import_entries([ENTRY])
     reader.reload()
     assert matched(reader)
-    with DebunkSync(reader, check_interval=3600) as sync:
-        assert sync.connected.wait(5)
+    with listening(reader):
         with writer.session() as session:
-            debunk = storage.get_debunk(session, slug=ENTRY.slug)
-            assert debunk is not None
-            debunk.status = "retired"
-            session.add(debunk)
+            retire(session, ENTRY.slug)
             notify_change(session, ENTRY.slug)  # sent when the transaction commits
             session.commit()
         wait_for(lambda: not matched(reader), 2.0)
 
 
 @pytest.mark.postgres
-def test_a_rolled_back_change_notifies_nobody(
-    workers: tuple[KnowledgeBase, KnowledgeBase],
-) -> None:
-    writer, reader = workers
-    with DebunkSync(reader, check_interval=3600) as sync:
-        assert sync.connected.wait(5)
+def test_a_rolled_back_change_notifies_nobody(writer: KnowledgeBase, reader: KnowledgeBase) -> None:
+    with listening(reader) as sync:
         with writer.session() as session:
             notify_change(session, OTHER.slug)
             session.rollback()
@@ -121,11 +134,9 @@ def test_a_rolled_back_change_notifies_nobody(
 
 @pytest.mark.postgres
 def test_after_a_lost_connection_the_listener_reconnects_and_reloads_what_it_missed(
-    workers: tuple[KnowledgeBase, KnowledgeBase],
+    writer: KnowledgeBase, reader: KnowledgeBase
 ) -> None:
-    writer, reader = workers
-    with DebunkSync(reader, check_interval=3600) as sync:
-        assert sync.connected.wait(5)
+    with listening(reader) as sync:
         writer.import_entries([ENTRY])  # its notification is lost: none is sent
         admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
@@ -143,25 +154,23 @@ def test_after_a_lost_connection_the_listener_reconnects_and_reloads_what_it_mis
 
 @pytest.mark.postgres
 def test_the_periodic_version_check_catches_a_change_nobody_announced(
-    workers: tuple[KnowledgeBase, KnowledgeBase],
+    writer: KnowledgeBase, reader: KnowledgeBase
 ) -> None:
-    writer, reader = workers
-    with DebunkSync(reader, check_interval=0.3) as sync:
-        assert sync.connected.wait(5)
+    with listening(reader, check_interval=0.3) as sync:
         time.sleep(0.5)
         assert sync.reloads == 0  # nothing changed: no reload
-        writer.import_entries([ENTRY])
+        with writer.session() as session:  # written past the KnowledgeBase: nobody announces it
+            storage.apply_import(session, entries=[ENTRY])
+            session.commit()
         wait_for(lambda: matched(reader), 2.0)
     assert sync.reloads == 1
 
 
 @pytest.mark.postgres
 def test_a_bulk_notification_reloads_everything(
-    workers: tuple[KnowledgeBase, KnowledgeBase],
+    writer: KnowledgeBase, reader: KnowledgeBase
 ) -> None:
-    writer, reader = workers
-    with DebunkSync(reader, check_interval=3600) as sync:
-        assert sync.connected.wait(5)
+    with listening(reader) as sync:
         writer.import_entries([ENTRY])
         notify_reload(writer.engine)
         wait_for(lambda: matched(reader), 2.0)
@@ -177,10 +186,7 @@ def test_the_version_moves_with_every_kind_of_change(postgres_url: str) -> None:
     kb.import_entries([ENTRY.model_copy(update={"claims": [*ENTRY.claims, *OTHER.claims]})])
     seen.add(base_version(kb.engine))
     with kb.session() as session:
-        debunk = storage.get_debunk(session, slug=ENTRY.slug)
-        assert debunk is not None
-        debunk.status = "retired"
-        session.add(debunk)
+        retire(session, ENTRY.slug)
         session.commit()
     seen.add(base_version(kb.engine))
     kb.close()

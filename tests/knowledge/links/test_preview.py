@@ -317,6 +317,18 @@ async def test_https_verifies_the_certificate_for_the_host_name(
         "::ffff:127.0.0.1",
         "2002:a00:1::1",
         "64:ff9b::a9fe:a9fe",
+        # special-purpose ranges `ipaddress.is_global` calls global
+        "192.0.0.8",
+        "192.0.0.9",
+        "192.88.99.1",
+        "198.18.0.1",
+        "fec0::1",
+        "2001:db8::1",
+        "3fff::1",
+        "2001:2::1",
+        "64:ff9b:1::1",
+        "100::1",
+        "5f00::1",
     ],
 )
 def test_internal_and_special_addresses_are_not_public(address: str) -> None:
@@ -324,7 +336,9 @@ def test_internal_and_special_addresses_are_not_public(address: str) -> None:
     assert not AddressPolicy().allows_address(ipaddress.ip_address(address))
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.215.14", "2a00:1450:4001:80b::200e"])
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "93.184.215.14", "2a00:1450:4001:80b::200e", "64:ff9b::808:808"]
+)
 def test_public_addresses_are_allowed(address: str) -> None:
     assert is_public_address(ipaddress.ip_address(address))
 
@@ -354,7 +368,8 @@ async def test_private_link_local_and_ipv6_loopback_are_refused(server: str, url
     fetcher = LinkFetcher(policy=AddressPolicy(ports=frozenset({port})), resolver=dns)
     started = time.monotonic()
     assert await fetcher.fetch(url.format(port=port)) is None
-    assert time.monotonic() - started < 1  # refused before any connection attempt
+    # refused before any connection attempt: well under the fetch's deadline, even on a busy machine
+    assert time.monotonic() - started < 4
 
 
 @pytest.mark.parametrize(
@@ -406,7 +421,7 @@ async def test_redirects_to_private_addresses_are_refused(
     started = time.monotonic()
     to = target.format(port=port)
     assert await fetcher.fetch(f"http://news.example:{port}/away?to={to}") is None
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 4  # refused, not waited out (the deadline is 5 s)
     assert [path for path, _ in recorder.requests] == ["/away"]
 
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from knowledge.matching.channels import SECOND_WORDING_WEIGHT as W
+from knowledge.matching.channels import Groups
 from knowledge.matching.lexical import SparseIndex
-from knowledge.matching.matcher import SECOND_WORDING_WEIGHT as W
-from knowledge.matching.matcher import _Groups
 
 WORDS = ["nato", "base", "almaty", "shells", "bulgaria", "ukraine", "unrest", "january", "usa"]
 
@@ -113,7 +113,7 @@ def test_per_debunk_reductions(
     best_at: list[int] | None,
     top3_mean: list[float] | None,
 ) -> None:
-    groups = _Groups(members)
+    groups = Groups(members)
     array, chosen = np.array(values), np.array(mask)
     assert groups.support(array, chosen).tolist() == pytest.approx(support)
     if best_at is not None and top3_mean is not None:

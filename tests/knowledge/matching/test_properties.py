@@ -187,7 +187,8 @@ def _http_url(text: str) -> str | None:
 
 
 # What a DebunkEntry's appearances can be: URLs that passed the pack's validation.
-url_text = st.text(st.characters(codec="utf-8"), max_size=200)  # storable: no lone surrogates
+# storable: no lone surrogates, no NUL
+url_text = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=200)
 http_urls = (
     st.builds(
         "{}://{}/{}".format,
@@ -435,7 +436,7 @@ def test_reading_plausible_claimreview_gives_valid_entries_or_problems(document:
 
 
 # Valid entries hold storable text: lone surrogates (category Cs) are rejected by validation.
-storable_char = st.characters(codec="utf-8")
+storable_char = st.characters(codec="utf-8", exclude_characters="\x00")  # NUL cannot be stored
 non_blank = st.one_of(pieces, st.text(storable_char, min_size=1, max_size=60)).filter(str.strip)
 languages = st.sampled_from(["ru", "kk", "en", "de"])
 valid_pack_entries = st.fixed_dictionaries(

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.cli import main
 from knowledge.db.engines import create_engine_for, migrate
+from knowledge.db.transactions import Transactions
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.matching.matcher import Matcher
+from knowledge.moderation.audit import Actor, AuditEvent
+from knowledge.moderation.roles import NotAllowed, Roles
 from knowledge.newsroom import api_keys
 
 
@@ -77,73 +78,6 @@ def test_the_minute_limit_counts_per_key_and_resets_with_the_minute(kb: Knowledg
         assert {(r.key_id, r.count) for r in rows} == {(first.id, 1), (second.id, 1)}
 
 
-# ------------------------------------------------------------------ the command line
-
-
-@pytest.fixture
-def cli_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("TEKSER_DATABASE_URL", url)
-    monkeypatch.setenv("TEKSER_SEMANTIC", "false")
-    monkeypatch.chdir(tmp_path)
-    return url
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_apikey_commands(cli_database: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "apikey", "list") == (
-        0,
-        "No API keys yet: create one with `tekser apikey create NAME`.\n",
-        "",
-    )
-    code, out, err = run(capsys, "apikey", "create", "newsroom-kz")
-    assert code == 0
-    key = out.strip()  # the key alone on stdout, for scripts
-    assert key.startswith("tk_") and "shown only this once" in err
-
-    code, out, _ = run(capsys, "apikey", "list")
-    assert code == 0 and out.startswith("newsroom-kz\tcreated ") and out.rstrip().endswith("active")
-    assert key not in out and hashlib.sha256(key.encode()).hexdigest() not in out
-
-    code, out, _ = run(capsys, "apikey", "revoke", "newsroom-kz")
-    assert code == 0 and "revoked" in out
-    assert "\trevoked " in run(capsys, "apikey", "list")[1]
-
-    engine = create_engine_for(cli_database)
-    migrate(engine)
-    with KnowledgeBase(engine, Matcher()).session() as session:
-        assert api_keys.active_key(session, key=key) is None
-    engine.dispose()
-
-
-@pytest.mark.parametrize(
-    ("argv", "message"),
-    [
-        (("apikey", "revoke", "ghost"), "tekser: no API key is named 'ghost'\n"),
-        (("apikey", "create", "bad name"), "tekser: 'bad name' is not a usable name"),
-    ],
-)
-def test_apikey_mistakes_get_one_line(
-    cli_database: str, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
-) -> None:
-    code, out, err = run(capsys, *argv)
-    assert code == 2 and out == ""
-    assert err.startswith(message) and err.count("\n") == 1
-
-
-def test_creating_a_name_twice_is_refused(
-    cli_database: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    run(capsys, "apikey", "create", "paper")
-    code, out, err = run(capsys, "apikey", "create", "paper")
-    assert code == 2 and out == "" and "exists already" in err
-
-
 def test_the_migration_goes_down_and_up_again(database_url: str) -> None:
     from alembic import command
     from sqlalchemy import inspect
@@ -158,3 +92,30 @@ def test_the_migration_goes_down_and_up_again(database_url: str) -> None:
     migrate(engine)
     assert {"apikey", "apikeyusage"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_only_owners_and_admins_create_keys_and_every_change_is_audited(kb: KnowledgeBase) -> None:
+    tx = Transactions(kb.engine)
+    roles = Roles(tx, owner_ids={1})
+    keys = api_keys.ApiKeys(tx, roles)
+    roles.grant(Actor(1, "Owner"), user_id=2, role="admin")
+    roles.grant(Actor(1, "Owner"), user_id=3, role="editor")
+    with pytest.raises(NotAllowed):
+        keys.create(Actor(3, "Editor"), name="newsroom-kz")
+    row, key = keys.create(Actor(2, "Admin"), name="newsroom-kz")
+    assert keys.take_request(key, limit=1) is None
+    assert keys.take_request(key, limit=1) is not None  # over the limit: seconds to wait
+    with pytest.raises(NotAllowed):
+        keys.revoke(Actor(3, "Editor"), name="newsroom-kz")
+    keys.revoke(Actor(1, "Owner"), name="newsroom-kz")
+    with pytest.raises(api_keys.UnknownKey):
+        keys.take_request(key, limit=1)
+    assert [k.name for k in keys.all_keys()] == [row.name]
+    with kb.session() as session:
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.action.startswith("apikey"))
+        ).all()
+    assert [(e.action, e.actor_name) for e in events] == [
+        ("apikey-create", "Admin"),
+        ("apikey-revoke", "Owner"),
+    ]

@@ -1,136 +1,103 @@
-"""moderation: roles, audit log, drafts, queue decisions, blocks, deliveries, bot state
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-11-23 10:44:49.275089
-"""
-
-from collections.abc import Sequence
+"""moderation: roles, audit log, drafts, queue decisions, blocks, deliveries, bot state"""
 
 import sqlalchemy as sa
-from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from knowledge.db.migrations import ddl
+
+revision, down_revision = "0004", "0003"
 
 
 def upgrade() -> None:
-    op.create_table(
+    ddl.create_table(
         "auditevent",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor_id", sa.BigInteger(), nullable=False),
-        sa.Column("actor_name", sa.String(length=128), nullable=False),
-        sa.Column("action", sa.String(length=32), nullable=False),
-        sa.Column("slug", sa.String(length=80), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=True),
-        sa.Column("before", sa.JSON(), nullable=True),
-        sa.Column("after", sa.JSON(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
+        ddl.id_column(),
+        ddl.timestamp("at"),
+        ddl.telegram_id("actor_id"),
+        ddl.string("actor_name", 128),
+        ddl.string("action", 32),
+        ddl.string("slug", 80, nullable=True),
+        ddl.integer("version", nullable=True),
+        ddl.json("before", nullable=True),
+        ddl.json("after", nullable=True),
+        indexes=("at", "slug"),
     )
-    with op.batch_alter_table("auditevent", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_auditevent_at"), ["at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_auditevent_slug"), ["slug"], unique=False)
-
-    op.create_table(
+    ddl.create_table(
         "blockedsubmitter",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_hash", sa.String(length=64), nullable=False),
-        sa.Column("sample", sa.String(length=200), nullable=False),
-        sa.Column("blocked_by", sa.BigInteger(), nullable=False),
-        sa.Column("blocked_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        ddl.id_column(),
+        ddl.digest("user_hash"),
+        ddl.string("sample", 200),
+        ddl.telegram_id("blocked_by"),
+        ddl.timestamp("blocked_at"),
         sa.UniqueConstraint("user_hash"),
     )
-    op.create_table(
+    ddl.create_table(
         "botstate",
-        sa.Column("kind", sa.String(length=64), nullable=False),
-        sa.Column("key", sa.String(length=128), nullable=False),
-        sa.Column("data", sa.JSON(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("kind", "key"),
+        ddl.string("kind", 64),
+        ddl.string("key", 128),
+        ddl.json("data", nullable=True),
+        ddl.timestamp("updated_at"),
+        primary_key=("kind", "key"),
     )
-    op.create_table(
+    ddl.create_table(
         "cardrecipient",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slug", sa.String(length=80), nullable=False),
-        sa.Column("chat_id", sa.BigInteger(), nullable=False),
-        sa.Column("lang", sa.String(length=8), nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        ddl.id_column(),
+        ddl.string("slug", 80),
+        ddl.telegram_id("chat_id"),
+        ddl.string("lang", 8),
+        ddl.timestamp("sent_at"),
+        indexes=("sent_at", "slug"),
     )
-    with op.batch_alter_table("cardrecipient", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cardrecipient_sent_at"), ["sent_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cardrecipient_slug"), ["slug"], unique=False)
-
-    op.create_table(
+    ddl.create_table(
         "moderationmark",
-        sa.Column("name", sa.String(length=40), nullable=False),
-        sa.Column("value", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("name"),
+        ddl.string("name", 40),
+        ddl.integer("value"),
+        primary_key=("name",),
     )
-    op.create_table(
+    ddl.create_table(
         "moderator",
-        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("role", sa.String(length=10), nullable=False),
-        sa.Column("name", sa.String(length=128), nullable=False),
-        sa.Column("granted_by", sa.BigInteger(), nullable=True),
-        sa.Column("granted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("user_id"),
+        ddl.telegram_id("user_id", key=True),
+        ddl.string("role", 10),
+        ddl.string("name", 128),
+        ddl.telegram_id("granted_by", nullable=True),
+        ddl.timestamp("granted_at"),
+        primary_key=("user_id",),
     )
-    op.create_table(
+    ddl.create_table(
         "moderatordesk",
-        sa.Column("user_id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("draft", sa.JSON(), nullable=True),
-        sa.Column("task", sa.JSON(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("user_id"),
+        ddl.telegram_id("user_id", key=True),
+        ddl.json("draft", nullable=True),
+        ddl.json("task", nullable=True),
+        ddl.timestamp("updated_at"),
+        primary_key=("user_id",),
     )
-    op.create_table(
+    ddl.create_table(
         "submissiondecision",
-        sa.Column("submission_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("decision", sa.String(length=20), nullable=False),
-        sa.Column("slug", sa.String(length=80), nullable=True),
-        sa.Column("reason", sa.String(length=20), nullable=False),
-        sa.Column("decided_by", sa.BigInteger(), nullable=False),
-        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("submission_id"),
+        ddl.reference("submission_id", "submission.id", key=True),
+        ddl.string("decision", 20),
+        ddl.string("slug", 80, nullable=True),
+        ddl.string("reason", 20),
+        ddl.telegram_id("decided_by"),
+        ddl.timestamp("decided_at"),
+        ddl.timestamp("delivered_at", nullable=True),
+        primary_key=("submission_id",),
+        indexes=("slug",),
     )
-    with op.batch_alter_table("submissiondecision", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_submissiondecision_slug"), ["slug"], unique=False)
-
-    op.create_table(
+    ddl.create_table(
         "submittercontact",
-        sa.Column("submission_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("chat_id", sa.BigInteger(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["submission_id"], ["submission.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("submission_id"),
+        ddl.reference("submission_id", "submission.id", key=True),
+        ddl.telegram_id("chat_id"),
+        ddl.timestamp("created_at"),
+        primary_key=("submission_id",),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("submittercontact")
-    with op.batch_alter_table("submissiondecision", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_submissiondecision_slug"))
-
-    op.drop_table("submissiondecision")
-    op.drop_table("moderatordesk")
-    op.drop_table("moderator")
-    op.drop_table("moderationmark")
-    with op.batch_alter_table("cardrecipient", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_cardrecipient_slug"))
-        batch_op.drop_index(batch_op.f("ix_cardrecipient_sent_at"))
-
-    op.drop_table("cardrecipient")
-    op.drop_table("botstate")
-    op.drop_table("blockedsubmitter")
-    with op.batch_alter_table("auditevent", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_auditevent_slug"))
-        batch_op.drop_index(batch_op.f("ix_auditevent_at"))
-
-    op.drop_table("auditevent")
+    ddl.drop_table("submittercontact")
+    ddl.drop_table("submissiondecision", indexes=("slug",))
+    ddl.drop_table("moderatordesk")
+    ddl.drop_table("moderator")
+    ddl.drop_table("moderationmark")
+    ddl.drop_table("cardrecipient", indexes=("sent_at", "slug"))
+    ddl.drop_table("botstate")
+    ddl.drop_table("blockedsubmitter")
+    ddl.drop_table("auditevent", indexes=("at", "slug"))

@@ -1,48 +1,34 @@
-"""shared state: per-reader check quotas and the link-preview cache, shared by every worker
-
-Revision ID: 0005
-Revises: 0004
-Create Date: 2026-11-24 09:00:00.000000
-"""
-
-from collections.abc import Sequence
+"""shared state: per-reader check quotas and the link-preview cache, shared by every worker"""
 
 import sqlalchemy as sa
-from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+from knowledge.db.migrations import ddl
+
+revision, down_revision = "0005", "0004"
 
 
 def upgrade() -> None:
-    op.create_table(
+    ddl.create_table(
         "checkquota",
-        sa.Column("user_hash", sa.String(length=64), nullable=False),
+        ddl.digest("user_hash"),
         sa.Column("window_start", sa.Float(), nullable=False),
-        sa.Column("taken", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("user_hash"),
+        ddl.integer("taken"),
+        primary_key=("user_hash",),
     )
-    op.create_table(
+    ddl.create_table(
         "linkpreviewcache",
-        sa.Column("url_hash", sa.String(length=64), nullable=False),
-        sa.Column("state", sa.String(length=10), nullable=False),
-        sa.Column("url", sa.String(), nullable=False),
-        sa.Column("title", sa.String(), nullable=False),
-        sa.Column("description", sa.String(), nullable=False),
-        sa.Column("paragraphs", sa.JSON(), nullable=False),
-        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("url_hash"),
+        ddl.digest("url_hash"),
+        ddl.string("state", 10),
+        ddl.string("url"),
+        ddl.string("title"),
+        ddl.string("description"),
+        ddl.json("paragraphs"),
+        ddl.timestamp("fetched_at"),
+        primary_key=("url_hash",),
+        indexes=("fetched_at",),
     )
-    with op.batch_alter_table("linkpreviewcache", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_linkpreviewcache_fetched_at"), ["fetched_at"], unique=False
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("linkpreviewcache", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_linkpreviewcache_fetched_at"))
-    op.drop_table("linkpreviewcache")
-    op.drop_table("checkquota")
+    ddl.drop_table("linkpreviewcache", indexes=("fetched_at",))
+    ddl.drop_table("checkquota")

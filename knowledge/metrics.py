@@ -1,12 +1,10 @@
-"""Prometheus metrics of one Tekser process, served at /metrics (bot.web).
+"""Prometheus metrics of one Tekser process, served at /metrics (bot/web.py).
 
-Import the objects and update them where things happen::
-
-    from bot import metrics
-    metrics.UPDATES.labels(type=metrics.update_type(update)).inc()
-    with metrics.UPDATE_SECONDS.time(): ...
-    metrics.CHECKS.labels(verdict=result.verdict, source="private").inc()
-    metrics.ERRORS.labels(where="handler").inc()
+Recorded where things happen: every Telegram update and its handling time by the update
+processor (bot/ordering.py); the bot's checks by verdict and source once logged
+(knowledge/audience/service.py), their matching time in handlers/public/checks.py; the API's and
+the site's checks in bot/web.py and bot/site; unhandled errors by each error handler; link
+fetches by the link expander (knowledge/links/preview.py).
 
 Each worker process serves its own numbers; Prometheus scrapes every worker and sums them.
 """

