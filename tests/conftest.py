@@ -1,5 +1,6 @@
 """Shared fixtures: databases (a SQLite file, a throw-away PostgreSQL database), each a copy of a
-template migrated once per session, and empty ones for the migration tests."""
+template migrated once per session, and empty ones for the migration tests; tests marked `ocr`
+skip where Tesseract's language data is missing, except in CI."""
 
 from __future__ import annotations
 
@@ -14,11 +15,26 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from knowledge.db.engines import create_engine_for, migrate
+from knowledge.images.ocr import OcrUnavailable, tessdata_path
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEKSER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 POSTGRES_BASE = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tesseract comes from the system's packages (`.ci/run` installs them): without them the
+    tests that read pictures skip with the reason, as the PostgreSQL tests do, except in CI."""
+    try:
+        tessdata_path()
+    except OcrUnavailable as missing:
+        if os.environ.get("CI"):
+            return
+        skip = pytest.mark.skip(reason=str(missing))
+        for item in items:
+            if item.get_closest_marker("ocr"):
+                item.add_marker(skip)
 
 
 def _admin() -> Engine:

@@ -10,6 +10,8 @@ import pytest
 from tests.bot.test_cli import database, run  # noqa: F401  (fixtures)
 from tests.support.pictures import copies, encode, photo, screenshot
 
+pytestmark = pytest.mark.ocr  # Tesseract reads the pictures
+
 SLUG = "pentagon-biolabs-moved-to-kazakhstan"
 
 

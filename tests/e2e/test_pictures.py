@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.bootstrap import open_knowledge
 from handlers.context import Services
 from knowledge.moderation.drafts import DraftDebunk
@@ -22,6 +24,8 @@ from tests.e2e.pack import BIOLABS, FIVE_G
 from tests.e2e.test_groups import ALICE, GROUP, barrier, replies_to, turn_auto_on
 from tests.support.pictures import copies, encode, photo, screenshot
 from tests.support.standin import StandIn, TgUser, mention_entity, origin_hidden_user, private_chat
+
+pytestmark = pytest.mark.ocr  # Tesseract reads the pictures
 
 READER = TgUser(1900, "Reader", "en")
 FIVE_G_POST = "Срочно!\nВышки 5G в Алматы распространяют коронавирус, врачи молчат"

@@ -9,6 +9,8 @@ from knowledge.images.ocr import Reader, one_script, tidy
 from knowledge.images.reading import PictureReading, UndecodablePicture, open_picture, read_picture
 from tests.support.pictures import encode, meme, photo, screenshot
 
+pytestmark = pytest.mark.ocr  # Tesseract reads the pictures
+
 RU = "Пентагон перевозит свои биолаборатории из Украины в Казахстан"
 KK = "Алматыдағы зертханада Пентагон биологиялық қару жасап жатыр"
 EN = "The Pentagon runs secret bioweapons labs in Kazakhstan"

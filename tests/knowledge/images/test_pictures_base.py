@@ -26,6 +26,8 @@ from tests.e2e.pack import BIOLABS, FIVE_G, pack_entries
 from tests.knowledge.formats.test_formats import ENTRY, pack
 from tests.support.pictures import copies, encode, photo, screenshot
 
+pytestmark = pytest.mark.ocr  # Tesseract reads the pictures
+
 PICTURE = encode(photo(21), quality=90)
 
 
