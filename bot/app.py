@@ -19,6 +19,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
+from bot.bot_api_client import AiohttpRequest
 from bot.ordering import ChatOrderedUpdateProcessor
 from bot.persistence import WorkerPersistence
 from bot.redelivery import HandledUpdates, bot_id
@@ -97,13 +98,22 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
                 settings.concurrent_updates, handled=HandledUpdates(kb.engine, bot_id(token))
             )
         )
-        .connection_pool_size(settings.bot_api_connections)
-        .pool_timeout(POOL_TIMEOUT_SECONDS)
-        .connect_timeout(settings.bot_api_timeout_seconds)
-        .read_timeout(settings.bot_api_timeout_seconds)
-        .write_timeout(settings.bot_api_timeout_seconds)
-        .get_updates_connect_timeout(settings.bot_api_timeout_seconds)
-        .get_updates_read_timeout(settings.bot_api_timeout_seconds)
+        .request(
+            AiohttpRequest(
+                connections=settings.bot_api_connections,
+                pool_timeout=POOL_TIMEOUT_SECONDS,
+                connect_timeout=settings.bot_api_timeout_seconds,
+                read_timeout=settings.bot_api_timeout_seconds,
+                write_timeout=settings.bot_api_timeout_seconds,
+            )
+        )
+        .get_updates_request(  # one long poll at a time, and the final confirmation
+            AiohttpRequest(
+                connections=2,
+                connect_timeout=settings.bot_api_timeout_seconds,
+                read_timeout=settings.bot_api_timeout_seconds,
+            )
+        )
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .persistence(persistence)

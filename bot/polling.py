@@ -21,6 +21,7 @@ import contextlib
 import logging
 import signal
 import socket
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from functools import partial
@@ -28,12 +29,17 @@ from typing import Any
 
 from starlette.applications import Starlette
 from telegram import Update
-from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.error import EndPointNotFound, Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.lifecycle import running
 from bot.web import WebServer, build_server
 
 log = logging.getLogger(__name__)
+# getUpdates is called through `do_api_request` on purpose, to keep its answer as JSON
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning)
+
+JSONDict = dict[str, Any]  # one update as the Bot API sends it
 
 POLL_TIMEOUT = 10  # seconds a getUpdates call waits for updates (long polling)
 BATCH = 100  # updates one getUpdates answers at most (Telegram's limit): the work in flight
@@ -41,6 +47,7 @@ MAX_BACKOFF = 30.0  # seconds between attempts while the Bot API cannot be reach
 # while an update runs, getUpdates returns it at once: new ones are looked for this often (or
 # as soon as any update is done)
 RECHECK_SECONDS = 0.2
+REQUEST_TIMEOUT = 10.0  # seconds a getUpdates answer may take beyond its long-polling wait
 
 
 async def process(application: Any, update: Update) -> None:
@@ -64,19 +71,32 @@ class InFlight:
         everything below is done, and is confirmed by that call."""
         return min(self.running, default=self.next_new)
 
-    def start_new(self, updates: list[Update]) -> int:
-        """Start the updates not seen before, oldest first; returns how many."""
+    def start_new(self, updates: list[JSONDict]) -> int:
+        """Start the updates not seen before, oldest first; returns how many. Only those are
+        decoded: while its oldest update runs, the same window comes back with every call, and
+        decoding it again each time cost more than the updates themselves."""
         offset = self.offset
         self._done = {update_id for update_id in self._done if update_id >= offset}
         started = 0
-        for update in updates:
-            update_id = update.update_id
+        bot = self._application.bot
+        for data in updates:
+            update_id = data.get("update_id")
+            if not isinstance(update_id, int):
+                log.error("getUpdates gave an update without an id: skipped")
+                continue
             if update_id in self.running or update_id in self._done or update_id < offset:
                 continue
+            self.next_new = max(self.next_new, update_id + 1)
+            try:
+                update = Update.de_json(data, bot)
+            except Exception:  # one malformed update must not hold up the ones after it
+                log.exception("update %d could not be read: skipped", update_id)
+                self._done.add(update_id)
+                continue
+            bot.insert_callback_data(update)  # as ExtBot.get_updates does
             task = asyncio.create_task(process(self._application, update))
             task.add_done_callback(partial(self._finished, update_id))
             self.running[update_id] = task
-            self.next_new = max(self.next_new, update_id + 1)
             started += 1
         return started
 
@@ -112,6 +132,28 @@ class InFlight:
             await asyncio.wait(set(self.running.values()))
 
 
+async def fetch_updates(
+    bot: Any, *, offset: int, limit: int, timeout: int, allowed_updates: list[str] | None
+) -> list[JSONDict]:
+    """One getUpdates call, its answer left as JSON (see `InFlight.start_new`)."""
+    try:
+        result = await bot.do_api_request(
+            "getUpdates",
+            api_kwargs={
+                "offset": offset,
+                "limit": limit,
+                "timeout": timeout,
+                "allowed_updates": allowed_updates,
+            },
+            read_timeout=REQUEST_TIMEOUT + timeout,
+        )
+    except EndPointNotFound as exc:  # getUpdates exists: a 404 means the token was refused
+        raise InvalidToken(str(exc)) from exc
+    if not isinstance(result, list):
+        raise TelegramError(f"getUpdates answered {type(result).__name__}, not a list")
+    return [data for data in result if isinstance(data, dict)]
+
+
 async def poll(
     application: Any, stop: asyncio.Event, *, allowed_updates: list[str] | None = None
 ) -> None:
@@ -120,7 +162,8 @@ async def poll(
     backoff = 1.0
     while not stop.is_set():
         fetch = asyncio.ensure_future(
-            application.bot.get_updates(
+            fetch_updates(
+                application.bot,
                 offset=work.offset,
                 limit=BATCH,
                 timeout=0 if work.running else POLL_TIMEOUT,
@@ -146,12 +189,14 @@ async def poll(
             backoff = min(backoff * 2, MAX_BACKOFF)
             continue
         backoff = 1.0
-        if not work.start_new(list(updates)) and work.running:  # nothing new: no busy loop
+        if not work.start_new(updates) and work.running:  # nothing new: no busy loop
             await work.room(stop, RECHECK_SECONDS, full=len(updates) >= BATCH)
     await work.finish()
     if work.next_new:  # confirm what was handled so that a restart does not handle it again
         with contextlib.suppress(TelegramError):
-            await application.bot.get_updates(offset=work.next_new, timeout=0, limit=1)
+            await fetch_updates(
+                application.bot, offset=work.next_new, limit=1, timeout=0, allowed_updates=None
+            )
 
 
 class LocalServer(WebServer):

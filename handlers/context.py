@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Chat, Message, ReplyParameters, User
@@ -19,7 +19,8 @@ from handlers.lengths import fit_html
 from handlers.public.limits import CheckLimiter
 from handlers.public.views import NO_PREVIEW, Reply
 from knowledge.audience.held_forwards import ForwardHolds
-from knowledge.audience.service import Audience, CardsSent, CheckEntry
+from knowledge.audience.service import AnswerRecord, Audience, CardsSent, CheckEntry
+from knowledge.db.batching import Batched
 from knowledge.debunks.checking import CardCache
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.images.service import Pictures
@@ -50,6 +51,11 @@ class Services:
     api_keys: ApiKeys
     links: LinkExpander | None = None  # fetches articles behind bare links (TEKSER_LINK_PREVIEW)
     pictures: Pictures | None = None  # the picture index and the OCR pool
+    # answers' records (check log, reply links, cards sent), the answers of one moment together
+    answer_log: Batched[AnswerRecord, None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.answer_log = Batched(self.audience.record_many)
 
 
 class TekserContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -120,7 +126,7 @@ async def answer_message(
     check and remember the `cards` shown to a reader, in one transaction."""
     sent = await send_reply(context, message.chat_id, reply, reply_to=message.message_id)
     link = (message.chat_id, message.message_id, sent.message_id)
-    await asyncio.to_thread(context.audience.record, check=check, reply=link, sent=cards)
+    await context.services.answer_log(AnswerRecord(check, link, cards))
     return sent
 
 
@@ -154,7 +160,7 @@ async def update_answer(
             await answer_message(context, message, reply, check=check, cards=cards)
             return
     if check is not None or cards is not None:
-        await asyncio.to_thread(context.audience.record, check=check, sent=cards)
+        await context.services.answer_log(AnswerRecord(check, sent=cards))
 
 
 async def withdraw_answer(context: TekserContext, message: Message) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from knowledge.matching.decision import Thresholds
 
@@ -74,6 +76,11 @@ class Settings(BaseSettings):
     checks_per_minute: int = Field(default=20, ge=1, description="Checks a user may ask per minute")
     semantic: bool = Field(
         default=True, description="Use the semantic matcher when the `semantic` extra is installed"
+    )
+    index_dir: str = Field(
+        default="",
+        description="Directory keeping the built matching index between starts (empty: beside "
+        "the SQLite file, or ~/.cache/tekser/index for PostgreSQL; `off`: none)",
     )
     match_threshold: float = Field(
         default=Thresholds().match, ge=0, le=1, description="Confidence for a `match` reply"
@@ -218,6 +225,21 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         return value
+
+
+def index_directory(settings: Settings) -> Path | None:
+    """Where the built matching index is kept (None: nowhere, it is built at every start)."""
+    if settings.index_dir.strip().lower() == "off":
+        return None
+    if settings.index_dir.strip():
+        return Path(settings.index_dir).expanduser()
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+            return None
+        return Path(url.database).expanduser().with_name(Path(url.database).name + ".index")
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "tekser" / "index"
 
 
 def weak_secret(settings: Settings) -> str | None:

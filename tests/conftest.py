@@ -37,6 +37,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _own_index_directory(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test keeps the matcher index it builds in a directory of its own (and the processes
+    it starts with it): in the user's cache, one test's saved index and vectors would meet
+    another test's base of the same content."""
+    monkeypatch.setenv("TEKSER_INDEX_DIR", str(tmp_path_factory.mktemp("index")))
+
+
 def _admin() -> Engine:
     return create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
 

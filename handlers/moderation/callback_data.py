@@ -198,6 +198,12 @@ class Unblock(ButtonData, prefix="mu"):
 
 
 class ImportAnswer(ButtonData, prefix="mi"):
-    """Import / Cancel under the summary: `answer` is "go" or "no"."""
+    """Import / Replace them too / Cancel under the summary: `answer` is one of the IMPORT_*
+    codes below."""
 
     answer: str
+
+
+IMPORT_GO = "go"  # ✅ Import, leaving the debunks the file would make poorer as they are
+IMPORT_REPLACE = "all"  # ♻️ Import, replacing those too
+IMPORT_CANCEL = "no"

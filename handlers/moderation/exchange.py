@@ -1,12 +1,14 @@
 """/export (debunk-pack/1, or `/export claimreview`) and /import of a pack or ClaimReview file
 sent as a document: everything is validated first, the summary shown (created / updated /
-unchanged / rejected with reasons), and nothing is written before the moderator confirms."""
+unchanged / kept / rejected with reasons), and nothing is written before the moderator confirms,
+leaving the debunks the file would make poorer as they are or replacing them too."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from telegram import Document, InputFile, Update
 from telegram.error import TelegramError
@@ -101,24 +103,27 @@ async def _check_file(who: Acting, document: Document) -> object:
         problems=loaded.read.problems,
     )  # fmt: skip
     await who.say(reply)
-    return CONFIRM if plan.changed else END
+    return CONFIRM if plan.changed or plan.kept else END
 
 
 @moderator_command(parse=button(cb.ImportAnswer), need=ADMIN, refused=END)
 async def on_confirm(who: Acting, data: cb.ImportAnswer) -> object:
-    """✅ Import: the file is read again and its valid entries applied, a batch at a time."""
+    """✅ Import (the debunks the file would make poorer kept as they are) or ♻️ replacing them
+    too: the file is read again and its valid entries applied, a batch at a time."""
     service = who.service
     task = await asyncio.to_thread(service.desks.task, who.user_id)
     await asyncio.to_thread(service.desks.save_task, who.user_id, None)
-    if data.answer != "go" or not task.get("import"):
+    answers = (cb.IMPORT_GO, cb.IMPORT_REPLACE)
+    if data.answer not in answers or not task.get("import"):
         await who.next_prompt(mr_exchange.import_cancelled(who.tr))
         return END
     document = Document(task["import"], task["import"], file_name=task.get("name"))
     loaded = await load(who, document)
     if loaded is not None:
         summary = await asyncio.to_thread(
-            service.exchange.apply_import, who.actor, loaded.read.debunks
-        )
+            partial(service.exchange.apply_import, replace=data.answer == cb.IMPORT_REPLACE),
+            who.actor, loaded.read.debunks,
+        )  # fmt: skip
         await who.next_prompt(mr_exchange.imported(who.tr, summary))
     return END
 

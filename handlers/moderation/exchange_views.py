@@ -64,28 +64,53 @@ def import_summary(
         if len(problems) > SHOWN_PROBLEMS:
             more = m_("…and {n} more.").format(n=len(problems) - SHOWN_PROBLEMS)
             lines.append(escape(more))
-    changes = len(summary.changed)
-    if not changes:
+    changes, kept = len(summary.changed), len(summary.kept)
+    if kept:
+        lines += _kept_lines(tr, summary.kept)
+    if not changes and not kept:
         lines.append(escape(m_("Nothing to import.")))
         return Reply("\n".join(lines))
     lines.append(escape(m_("Nothing is written until you confirm.")))
-    label = tr.mn_("Import {n} change", "Import {n} changes", changes).format(n=changes)
+    go = tr.mn_("Import {n} change", "Import {n} changes", changes).format(n=changes)
+    replace = tr.mn_(
+        "Import, replacing {n} kept debunk", "Import, replacing {n} kept debunks", kept
+    ).format(n=kept)
     return Reply(
         "\n".join(lines),
         keyboard(
-            [
-                button("✅ " + label, cb.ImportAnswer("go")),
-                button("✖️ " + m_("Cancel"), cb.ImportAnswer("no")),
-            ]
+            [button("✅ " + go, cb.ImportAnswer(cb.IMPORT_GO))] if changes else [],
+            [button("♻️ " + replace, cb.ImportAnswer(cb.IMPORT_REPLACE))] if kept else [],
+            [button("✖️ " + m_("Cancel"), cb.ImportAnswer(cb.IMPORT_CANCEL))],
         ),
     )
 
 
+def _kept_lines(tr: ModerationTranslator, kept: dict[str, tuple[int, int]]) -> list[str]:
+    """The debunks the file would make poorer, left as they are unless the moderator replaces
+    them: each with how many of its claim wordings the file lacks."""
+    title = tr.m_("Kept as they are (the file lacks claim wordings they have):")
+    lines = ["<b>" + escape(title) + "</b>"]
+    for slug, (dropped, stored) in list(kept.items())[:SHOWN_PROBLEMS]:
+        lacks = tr.mn_(
+            "the file lacks {dropped} of its {n} wording",
+            "the file lacks {dropped} of its {n} wordings",
+            stored,
+        ).format(dropped=dropped, n=stored)
+        lines.append(f"• <code>{escape(shorten(slug, 80))}</code>: {escape(lacks)}")
+    if len(kept) > SHOWN_PROBLEMS:
+        lines.append(escape(tr.m_("…and {n} more.").format(n=len(kept) - SHOWN_PROBLEMS)))
+    return lines
+
+
 def imported(tr: ModerationTranslator, summary: ImportSummary) -> Reply:
-    text = tr.m_("Imported: {created} created, {updated} updated, {unchanged} unchanged.").format(
+    text = tr.m_(
+        "Imported: {created} created, {updated} updated, {unchanged} unchanged, {kept} kept "
+        "as they were."
+    ).format(
         created=len(summary.created),
         updated=len(summary.updated),
         unchanged=len(summary.unchanged),
+        kept=len(summary.kept),
     )
     return Reply("✅ " + escape(text))
 

@@ -3,6 +3,7 @@ who asked; it ranks the debunks an empty inline query offers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,17 +39,26 @@ class CheckEntry:
 
 
 def log_check(session: Session, *, check: CheckEntry) -> None:
-    values = {
-        "created_at": utcnow(),
-        "source": check.source,
-        "verdict": check.verdict,
-        "slug": check.slug,
-        "score": round(float(check.score), 4),
-        "chat_type": check.chat_type,
-        "lang": check.lang,
-    }
-    table = CheckRecord.__table__  # type: ignore[attr-defined]
-    session.execute(insert(table).values(**values))  # Core: no ORM bookkeeping
+    log_checks(session, [check])
+
+
+def log_checks(session: Session, checks: Sequence[CheckEntry]) -> None:
+    """Log `checks` in one statement (Core: no ORM bookkeeping)."""
+    now = utcnow()
+    rows = [
+        {
+            "created_at": now,
+            "source": check.source,
+            "verdict": check.verdict,
+            "slug": check.slug,
+            "score": round(float(check.score), 4),
+            "chat_type": check.chat_type,
+            "lang": check.lang,
+        }
+        for check in checks
+    ]
+    if rows:
+        session.execute(insert(CheckRecord.__table__), rows)  # type: ignore[attr-defined]
 
 
 def popular_slugs(session: Session, *, limit: int, since: datetime | None = None) -> list[str]:

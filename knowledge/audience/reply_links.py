@@ -3,13 +3,14 @@ edited message gets its answer edited, or withdrawn."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
-from knowledge.db.upserts import upsert
+from knowledge.db.upserts import upsert_many
 from knowledge.debunks.tables import utcnow
 
 
@@ -28,13 +29,18 @@ class ReplyLink(SQLModel, table=True):
 def remember_reply(
     session: Session, *, chat_key: str, message_id: int, reply_message_id: int
 ) -> None:
-    values = {
-        "chat_key": chat_key,
-        "message_id": message_id,
-        "reply_message_id": reply_message_id,
-        "created_at": utcnow(),
-    }
-    upsert(session, ReplyLink, values=values, keys=["chat_key", "message_id"])
+    remember_replies(session, [(chat_key, message_id, reply_message_id)])
+
+
+def remember_replies(session: Session, links: Sequence[tuple[str, int, int]]) -> None:
+    """Remember which of our messages answers which (chat key, message id, our reply), in one
+    statement; a later answer to a message replaces the earlier."""
+    now = utcnow()
+    rows = [
+        {"chat_key": k, "message_id": m, "reply_message_id": r, "created_at": now}
+        for k, m, r in links
+    ]
+    upsert_many(session, ReplyLink, rows=rows, keys=["chat_key", "message_id"])
 
 
 def _the_link(chat_key: str, message_id: int) -> ColumnElement[bool]:

@@ -6,10 +6,13 @@ Every method blocks on the database: async callers run them with `asyncio.to_thr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from knowledge import metrics
@@ -41,6 +44,17 @@ class CardsSent:
     chat_id: int
     slugs: tuple[str, ...]
     lang: str
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """What one answer leaves in the database: its check-log line, which of our messages answers
+    which of the reader's (`reply`: chat, message, our reply), and the cards a private chat was
+    `sent`."""
+
+    check: CheckEntry | None = None
+    reply: tuple[int, int, int] | None = None
+    sent: CardsSent | None = None
 
 
 class Audience:
@@ -101,26 +115,37 @@ class Audience:
         sent: CardsSent | None = None,
     ) -> None:
         """In one transaction: log a check, remember that message `reply[2]` in chat `reply[0]`
-        answers message `reply[1]`, and which cards a private chat was `sent` (one commit per
-        answer keeps SQLite fast)."""
+        answers message `reply[1]`, and which cards a private chat was `sent`."""
+        (outcome,) = self.record_many([AnswerRecord(check, reply, sent)])
+        if outcome is not None:
+            raise outcome
 
-        def fn(session: Session) -> None:
-            if check is not None:
-                check_log.log_check(session, check=check)
-            if reply is not None:
-                chat_id, message_id, reply_message_id = reply
-                reply_links.remember_reply(
-                    session,
-                    chat_key=self.key(chat_id),
-                    message_id=message_id,
-                    reply_message_id=reply_message_id,
-                )
-            if sent is not None and sent.slugs:
-                record_recipients(session, chat_id=sent.chat_id, slugs=sent.slugs, lang=sent.lang)
+    def record_many(self, records: Sequence[AnswerRecord]) -> list[Exception | None]:
+        """Several answers' records in one transaction (one commit for a burst keeps SQLite
+        fast); if that fails, each alone, so that one bad row loses no other answer's. Each
+        record's outcome: None when stored, else what went wrong."""
+        try:
+            self.tx.write(partial(self._write, records))
+        except SQLAlchemyError as exc:
+            if len(records) == 1:
+                return [exc]
+            return [outcome for r in records for outcome in self.record_many([r])]
+        for record in records:
+            if record.check is not None:  # counted once stored: /metrics and /stats agree
+                metrics.CHECKS.labels(
+                    verdict=record.check.verdict, source=record.check.source
+                ).inc()
+        return [None] * len(records)
 
-        self.tx.write(fn)
-        if check is not None:  # counted once stored: /metrics and /stats agree
-            metrics.CHECKS.labels(verdict=check.verdict, source=check.source).inc()
+    def _write(self, records: Sequence[AnswerRecord], session: Session) -> None:
+        """One statement per table for all `records`."""
+        check_log.log_checks(session, [r.check for r in records if r.check is not None])
+        reply_links.remember_replies(
+            session,
+            [(self.key(r.reply[0]), r.reply[1], r.reply[2]) for r in records if r.reply],
+        )
+        for sent in (r.sent for r in records if r.sent is not None and r.sent.slugs):
+            record_recipients(session, chat_id=sent.chat_id, slugs=sent.slugs, lang=sent.lang)
 
     def popular(self, *, limit: int, days: int = 30) -> list[str]:
         since = utcnow() - timedelta(days=days)

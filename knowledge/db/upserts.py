@@ -26,9 +26,24 @@ def upsert(
 ) -> None:
     """INSERT, or UPDATE the row with the same `keys`, in one statement: safe when two requests
     race (a double tap), on SQLite and on PostgreSQL. `created_at` keeps its first value."""
-    changes = {k: v for k, v in values.items() if k not in keys and k != "created_at"}
-    statement = insert(session, model).values(**values)
-    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=changes))
+    upsert_many(session, model, rows=[values], keys=keys)
+
+
+def upsert_many(
+    session: Session, model: type[SQLModel], *, rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """`upsert` of several rows in one statement; of rows with the same `keys` the last counts
+    (PostgreSQL refuses a statement that would update one row twice)."""
+    latest = list({tuple(row[k] for k in keys): row for row in rows}.values())
+    if not latest:
+        return
+    statement = insert(session, model).values(latest)
+    changes = [k for k in latest[0] if k not in keys and k != "created_at"]
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=keys, set_={k: statement.excluded[k] for k in changes}
+        )
+    )
 
 
 def aware(moment: datetime) -> datetime:

@@ -25,12 +25,15 @@ from knowledge.debunks.sync import (
     notify_reload,
 )
 from knowledge.formats.pack import PackDebunk, parse_pack
+from knowledge.matching.embedding import Progress, embed_passages_cached
+from knowledge.matching.index_store import IndexStore
 from knowledge.matching.matcher import Matcher, MatchResult
 
 log = logging.getLogger(__name__)
 
 SEED_PACK = "seed.json"
 IMPORT_BATCH = 50  # debunks written per transaction by an import
+EMBEDDING_LOG_SECONDS = 60.0  # the background embedding logs its progress at most this often
 BATCH_PAUSE_SECONDS = 0.02
 T = TypeVar("T")
 
@@ -56,12 +59,21 @@ def seed_pack() -> list[PackDebunk]:
 class KnowledgeBase:
     """Owns the engine and the matcher, and keeps the matcher in step with every change."""
 
-    def __init__(self, engine: Engine, matcher: Matcher) -> None:
+    def __init__(
+        self, engine: Engine, matcher: Matcher, *, index_store: IndexStore | None = None
+    ) -> None:
         self.engine = engine
         self.matcher = matcher
+        self.index_store = index_store  # built indexes kept on disk, read by reload()
         self._lock = threading.Lock()
         self.loaded = False  # the matcher is filled by reload(); until then changes skip it
         self.loaded_version: BaseVersion = ()  # the base's version the last reload started from
+        # True (a service): the first reload() does not embed the wordings that lack stored
+        # vectors; the matcher answers lexically meanwhile and a background thread embeds them.
+        # Later reloads (a bulk import) embed what they add while the old index still answers.
+        self.embed_in_background = False
+        self._embedding: threading.Thread | None = None
+        self._closing = threading.Event()
 
     @classmethod
     def open(cls, database_url: str, *, matcher: Matcher, load: bool = True) -> KnowledgeBase:
@@ -76,17 +88,84 @@ class KnowledgeBase:
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
-    def reload(self) -> None:
-        """Rebuild the matcher from every published debunk. The base's version is read first, so
-        a change that lands while the index is being built is caught up on later (see sync)."""
+    def reload(
+        self, *, progress: Progress | None = None, embed_missing: bool | None = None
+    ) -> None:
+        """Rebuild the matcher from every published debunk, or read it from the index store when
+        it holds this version of the base. The base's version is read first, so a change that
+        lands while the index is being built is caught up on later (see sync).
+
+        Wordings without stored vectors are embedded here (``progress`` follows it), unless
+        ``embed_in_background`` and this is the first load (or the thread is at work): then the
+        matcher is lexical and a thread embeds them. ``embed_missing=False``: never here (the
+        matcher stays lexical while any wording lacks its vector)."""
         version = base_version(self.engine)
         with self.session() as session:
             entries = storage.published_entries(session)
+        embedding = self._embedding is not None and self._embedding.is_alive()
+        if embed_missing is None:
+            embed_missing = not (self.embed_in_background and (not self.loaded or embedding))
+        store = self.index_store
         with self._lock:
-            self.matcher.load(entries)
+            if store is None or not store.load(
+                self.matcher, entries, embed_missing=embed_missing, progress=progress
+            ):
+                self.matcher.load(entries, embed_missing=embed_missing, progress=progress)
+                if store is not None:
+                    store.save(self.matcher, entries)
             self.loaded = True
             self.loaded_version = version
         log.info("matcher loaded with %d debunks", len(entries))
+        if self.matcher.semantic_pending and self.embed_in_background:
+            self._embed_in_background()
+
+    def _embed_in_background(self) -> None:
+        """Start the thread embedding the wordings that lack vectors (one at a time)."""
+        if self._closing.is_set() or (self._embedding is not None and self._embedding.is_alive()):
+            return
+        log.warning(
+            "semantic channel off until vectors are ready: %d wordings to embed; embedding them "
+            "in the background (`tekser embed` does it before a start)",
+            self.matcher.semantic_pending,
+        )
+        self._embedding = threading.Thread(
+            target=self._embed_pending, name="tekser-embed", daemon=True
+        )
+        self._embedding.start()
+
+    def _embed_pending(self) -> None:
+        """Embed and store every wording without a vector, then reload: the matcher turns
+        semantic. Stored batch by batch, so a restart resumes; workers sharing a PostgreSQL base
+        take turns (the second finds the vectors stored by the first)."""
+        embedder, cache = self.matcher.embedder, self.matcher.vector_cache
+        if embedder is None:
+            return
+        last = [0.0]
+
+        def log_progress(done: int, total: int) -> None:
+            if self._closing.is_set():
+                raise _Closing
+            now = time.monotonic()
+            if done == total or now - last[0] >= EMBEDDING_LOG_SECONDS:
+                last[0] = now
+                log.info("embedding the base: %d of %d wordings", done, total)
+
+        try:
+            with exclusive(self.engine, "embed"):
+                embed_passages_cached(
+                    embedder, cache, self.matcher.row_texts(), progress=log_progress
+                )
+            if self._closing.is_set():
+                return
+            self._embedding = None  # wordings added meanwhile: the reload starts another round
+            self.reload()
+        except _Closing:
+            return
+        except Exception:
+            log.exception("embedding the base failed: matching stays lexical until a restart")
+            return
+        if not self.matcher.semantic_pending:
+            log.info("semantic channel on: every wording has its vector")
 
     def refresh(self, slug: str, *, announce: bool = True) -> None:
         """Bring one debunk's state in the matcher in line with the database, and (unless
@@ -153,4 +232,11 @@ class KnowledgeBase:
             return len(self.import_entries(seed_pack()).created)
 
     def close(self) -> None:
+        self._closing.set()
+        if self._embedding is not None:
+            self._embedding.join(timeout=30)
         self.engine.dispose()
+
+
+class _Closing(Exception):
+    """The knowledge base is closing: the background embedding stops between two batches."""

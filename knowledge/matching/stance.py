@@ -12,6 +12,7 @@ negation of the claim is "unclear".
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -77,6 +78,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’]t)?")
 NEIGHBOUR_WORDS = 8  # a sentence this short beside the aligned one is read with it
 
 
+@lru_cache(maxsize=4096)  # the stored wordings, and one message's sentences for each match
 def _cues(text: str) -> tuple[int, int]:
     """(negations, refuting words) in ``text``."""
     folded = _IDIOMS.sub(" ", fold(text))
@@ -103,21 +105,32 @@ def denial_cues(text: str) -> int:
 def _aligned_cues(message: str, claim: str) -> tuple[int, int]:
     """Cues of the message's sentence closest to the claim; a short sentence beside it ("Фейк.",
     "Это ложь.") adds its refuting words (not its negations: "Я не люблю холод" denies nothing)."""
-    sentences = split_sentences(message) or [message]
+    sentences = _read(message)
     if len(sentences) == 1:
         return _cues(message)
-    claim_terms = set(word_terms(claim))
-    folded_claim = fold(claim)
+    claim_terms, folded_claim = _read_claim(claim)
     scores = [
-        (len(claim_terms & set(word_terms(s))), fuzz.token_sort_ratio(fold(s), folded_claim))
-        for s in sentences
+        (len(claim_terms & terms), fuzz.token_sort_ratio(folded, folded_claim))
+        for _, terms, folded in sentences
     ]
     at = max(range(len(sentences)), key=scores.__getitem__)
-    negations, refuting = _cues(sentences[at])
+    negations, refuting = _cues(sentences[at][0])
     for near in (at - 1, at + 1):
-        if 0 <= near < len(sentences) and len(sentences[near].split()) <= NEIGHBOUR_WORDS:
-            refuting += _cues(sentences[near])[1]
+        if 0 <= near < len(sentences) and len(sentences[near][0].split()) <= NEIGHBOUR_WORDS:
+            refuting += _cues(sentences[near][0])[1]
     return negations, refuting
+
+
+@lru_cache(maxsize=64)  # read once per message, not once for each of its matches
+def _read(message: str) -> tuple[tuple[str, frozenset[str], str], ...]:
+    """The message's sentences, each with its word terms and folded text."""
+    sentences = split_sentences(message) or [message]
+    return tuple((s, frozenset(word_terms(s)), fold(s)) for s in sentences)
+
+
+@lru_cache(maxsize=4096)
+def _read_claim(claim: str) -> tuple[frozenset[str], str]:
+    return frozenset(word_terms(claim)), fold(claim)
 
 
 def stance(message: str, claim: str) -> Stance:

@@ -1,5 +1,7 @@
 """Importing and exporting the base as moderators and the command line do it: an import's plan,
-the import itself with one audit event per debunk it changed, and the base as a file."""
+the import itself with one audit event per debunk it changed (a debunk the file would make
+poorer, without claim wordings it holds, is kept as it is unless told to replace it), and the
+base as a file."""
 
 from __future__ import annotations
 
@@ -27,22 +29,27 @@ class Exchange:
         self.tx = tx
         self.kb = kb
 
-    def plan_import(self, debunks: Sequence[PackDebunk]) -> ImportSummary:
-        """What an import would do (created, updated, unchanged), writing nothing."""
-        return self.tx.read(lambda s: storage.plan_import(s, entries=debunks))
+    def plan_import(self, debunks: Sequence[PackDebunk], *, replace: bool = False) -> ImportSummary:
+        """What an import would do (created, updated, unchanged, kept), writing nothing."""
+        return self.tx.read(partial(_plan, debunks=debunks, replace=replace))
 
-    def apply_import(self, actor: Actor, debunks: Sequence[PackDebunk]) -> ImportSummary:
+    def apply_import(
+        self, actor: Actor, debunks: Sequence[PackDebunk], *, replace: bool = False
+    ) -> ImportSummary:
         """Upsert through the knowledge base (which keeps every worker's matcher in step), then
-        one audit event per created or updated debunk, with its state before and after."""
+        one audit event per created or updated debunk, with its state before and after. Without
+        `replace`, the debunks the file would make poorer are left alone and listed as kept."""
 
-        def before_of(session: Session) -> dict[str, dict[str, Any] | None]:
-            updated = storage.plan_import(session, entries=debunks).updated
-            if len(updated) > AUDITED_BEFORE:
-                return {}
-            return {slug: editing.snapshot(session, slug=slug) for slug in updated}
+        def prepare(session: Session) -> tuple[ImportSummary, dict[str, dict[str, Any] | None]]:
+            plan = _plan(session, debunks=debunks, replace=replace)
+            if len(plan.updated) > AUDITED_BEFORE:
+                return plan, {}
+            return plan, {slug: editing.snapshot(session, slug=slug) for slug in plan.updated}
 
-        before = self.tx.read(before_of)
-        summary = self.kb.import_entries(debunks)
+        plan, before = self.tx.read(prepare)
+        applied = [entry for entry in debunks if entry.slug not in plan.kept]
+        summary = self.kb.import_entries(applied)
+        summary.kept = plan.kept
 
         def audited(batch: Sequence[PackDebunk], session: Session) -> None:
             slugs = [entry.slug for entry in batch]
@@ -56,7 +63,7 @@ class Exchange:
                 )  # fmt: skip
 
         changed = set(summary.changed)
-        for batch in in_batches([entry for entry in debunks if entry.slug in changed]):
+        for batch in in_batches([entry for entry in applied if entry.slug in changed]):
             self.tx.write(partial(audited, batch))  # a transaction per batch: readers go on
         return summary
 
@@ -65,3 +72,14 @@ class Exchange:
         statuses = ("published",) if fmt == "claimreview" else None
         entries = self.kb.export_entries(statuses=statuses)
         return render_export(entries, fmt=fmt), len(entries)
+
+
+def _plan(session: Session, *, debunks: Sequence[PackDebunk], replace: bool) -> ImportSummary:
+    """The storage's plan; unless `replace`, an update that would drop claim wordings the base
+    holds becomes "kept": a file exported before moderators added wordings (or a partial one)
+    must not quietly undo their work."""
+    summary = storage.plan_import(session, entries=debunks)
+    if not replace:
+        summary.kept, summary.dropping = summary.dropping, {}
+        summary.updated = [slug for slug in summary.updated if slug not in summary.kept]
+    return summary

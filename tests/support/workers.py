@@ -135,6 +135,8 @@ def tekser_env(database_url: str, **values: str) -> dict[str, str]:
     env["TEKSER_SEMANTIC"] = "false"
     env["TEKSER_LINK_PREVIEW"] = "false"
     env["TEKSER_SECRET"] = DEPLOYMENT_SECRET
+    if "TEKSER_INDEX_DIR" in os.environ:  # the test's own (tests/conftest.py), not the user's
+        env["TEKSER_INDEX_DIR"] = os.environ["TEKSER_INDEX_DIR"]
     env.update({f"TEKSER_{k.upper()}": v for k, v in values.items()})
     return env
 

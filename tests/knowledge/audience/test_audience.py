@@ -140,3 +140,45 @@ def test_retention_removes_old_rows_only(audience: Audience) -> None:
         assert len(list(session.exec(select(CheckRecord)))) == 1
         assert len(list(session.exec(select(ReplyLink)))) == 1
         assert [s.text for s in session.exec(select(Submission))] == ["x"]
+
+
+def test_answers_recorded_together_survive_one_bad_record(
+    audience: Audience, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from knowledge.audience import check_log
+    from knowledge.audience.service import AnswerRecord
+
+    log_checks = check_log.log_checks
+
+    def refusing_one(session: Session, checks: list[CheckEntry]) -> None:
+        if any(check.source == "broken" for check in checks):
+            raise IntegrityError("INSERT", {}, Exception("a row the database refuses"))
+        log_checks(session, checks)
+
+    monkeypatch.setattr(check_log, "log_checks", refusing_one)
+    outcomes = audience.record_many(
+        [
+            AnswerRecord(CheckEntry("private", "none"), reply=(1, 10, 11)),
+            AnswerRecord(CheckEntry("broken", "none"), reply=(2, 20, 21)),
+            AnswerRecord(CheckEntry("forward", "match", BIOLABS), reply=(3, 30, 31)),
+        ]
+    )
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], IntegrityError)
+    assert audience.reply_for(1, 10) == 11 and audience.reply_for(3, 30) == 31
+    assert audience.reply_for(2, 20) is None  # its whole record rolled back, nothing half-written
+    with Session(audience.engine) as session:
+        sources = sorted(r.source for r in session.exec(select(CheckRecord)))
+    assert sources == ["forward", "private"]
+
+
+def test_two_answers_to_one_message_recorded_together_keep_the_later(audience: Audience) -> None:
+    from knowledge.audience.service import AnswerRecord
+
+    outcomes = audience.record_many(
+        [AnswerRecord(reply=(BIG_CHAT, 5, 50)), AnswerRecord(reply=(BIG_CHAT, 5, 51))]
+    )
+    assert outcomes == [None, None]  # PostgreSQL refuses one statement updating a row twice
+    assert audience.reply_for(BIG_CHAT, 5) == 51

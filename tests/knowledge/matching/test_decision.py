@@ -3,7 +3,6 @@ debunk written only in Russian."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,6 +10,7 @@ import pytest
 
 from knowledge.matching.decision import CALIBRATED_FEATURES
 from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher
+from tests.support.embedders import hash_vectors
 
 CLAIM = "В Алматы открылся миротворческий центр НАТО"
 OTHER_WORDINGS = [
@@ -39,12 +39,7 @@ class HashEmbedder:
     model_id = "hash/1"
 
     def _vectors(self, texts: Sequence[str]) -> np.ndarray:
-        out = []
-        for text in texts:
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-            vector = np.random.default_rng(seed).standard_normal(64)
-            out.append(vector / np.linalg.norm(vector))
-        return np.array(out, dtype=np.float32)
+        return hash_vectors(texts, 64)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._vectors(texts)
