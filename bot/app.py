@@ -104,7 +104,6 @@ def build_application(settings: Settings, kb: KnowledgeBase) -> TekserApplicatio
                 pool_timeout=POOL_TIMEOUT_SECONDS,
                 connect_timeout=settings.bot_api_timeout_seconds,
                 read_timeout=settings.bot_api_timeout_seconds,
-                write_timeout=settings.bot_api_timeout_seconds,
             )
         )
         .get_updates_request(  # one long poll at a time, and the final confirmation

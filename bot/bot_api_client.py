@@ -26,14 +26,12 @@ class AiohttpRequest(BaseRequest):
         connections: int = 8,
         connect_timeout: float | None = 5.0,
         read_timeout: float | None = 5.0,
-        write_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
         media_write_timeout: float | None = 20.0,
     ) -> None:
         self._connections = connections
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
-        self._write_timeout = write_timeout
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
@@ -81,16 +79,17 @@ class AiohttpRequest(BaseRequest):
             self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
         )
         pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
-        write = self._write_timeout if not files else self._media_write_timeout
-        if not isinstance(write_timeout, DefaultValue):
-            write = write_timeout
-        # aiohttp's `connect` covers waiting for a pooled connection and opening one; a request
-        # body is written within the read window (aiohttp has no timeout of its own for it)
+        if isinstance(write_timeout, DefaultValue):
+            write_timeout = self._media_write_timeout
+        # aiohttp's `connect` covers waiting for a pooled connection and opening one; aiohttp has
+        # no timeout for writing a body, so an upload's write time is added to its read window
+        # (a form of a few fields is written at once)
+        upload = (write_timeout or 0) if files else 0
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=None if pool is None or connect is None else pool + connect,
             sock_connect=connect,
-            sock_read=None if read is None else read + (write or 0 if files else 0),
+            sock_read=None if read is None else read + upload,
         )
         body: Any = fields
         if files:

@@ -47,7 +47,6 @@ MAX_BACKOFF = 30.0  # seconds between attempts while the Bot API cannot be reach
 # while an update runs, getUpdates returns it at once: new ones are looked for this often (or
 # as soon as any update is done)
 RECHECK_SECONDS = 0.2
-REQUEST_TIMEOUT = 10.0  # seconds a getUpdates answer may take beyond its long-polling wait
 
 
 async def process(application: Any, update: Update) -> None:
@@ -145,7 +144,8 @@ async def fetch_updates(
                 "timeout": timeout,
                 "allowed_updates": allowed_updates,
             },
-            read_timeout=REQUEST_TIMEOUT + timeout,
+            # the configured read timeout beyond the long-polling wait, as PTB's get_updates
+            read_timeout=(bot.request.read_timeout or 0) + timeout,
         )
     except EndPointNotFound as exc:  # getUpdates exists: a 404 means the token was refused
         raise InvalidToken(str(exc)) from exc

@@ -105,32 +105,31 @@ def denial_cues(text: str) -> int:
 def _aligned_cues(message: str, claim: str) -> tuple[int, int]:
     """Cues of the message's sentence closest to the claim; a short sentence beside it ("Фейк.",
     "Это ложь.") adds its refuting words (not its negations: "Я не люблю холод" denies nothing)."""
-    sentences = _read(message)
+    sentences = _sentences(message)
     if len(sentences) == 1:
         return _cues(message)
-    claim_terms, folded_claim = _read_claim(claim)
-    scores = [
-        (len(claim_terms & terms), fuzz.token_sort_ratio(folded, folded_claim))
-        for _, terms, folded in sentences
-    ]
+    claim_terms, folded_claim = _read(claim)
+    scores = []
+    for sentence in sentences:
+        terms, folded = _read(sentence)
+        scores.append((len(claim_terms & terms), fuzz.token_sort_ratio(folded, folded_claim)))
     at = max(range(len(sentences)), key=scores.__getitem__)
-    negations, refuting = _cues(sentences[at][0])
+    negations, refuting = _cues(sentences[at])
     for near in (at - 1, at + 1):
-        if 0 <= near < len(sentences) and len(sentences[near][0].split()) <= NEIGHBOUR_WORDS:
-            refuting += _cues(sentences[near][0])[1]
+        if 0 <= near < len(sentences) and len(sentences[near].split()) <= NEIGHBOUR_WORDS:
+            refuting += _cues(sentences[near])[1]
     return negations, refuting
 
 
-@lru_cache(maxsize=64)  # read once per message, not once for each of its matches
-def _read(message: str) -> tuple[tuple[str, frozenset[str], str], ...]:
-    """The message's sentences, each with its word terms and folded text."""
-    sentences = split_sentences(message) or [message]
-    return tuple((s, frozenset(word_terms(s)), fold(s)) for s in sentences)
+@lru_cache(maxsize=64)  # split once per message, not once for each of its matches
+def _sentences(message: str) -> tuple[str, ...]:
+    return tuple(split_sentences(message) or [message])
 
 
-@lru_cache(maxsize=4096)
-def _read_claim(claim: str) -> tuple[frozenset[str], str]:
-    return frozenset(word_terms(claim)), fold(claim)
+@lru_cache(maxsize=4096)  # stored wordings, and a message's sentences for each of its matches
+def _read(text: str) -> tuple[frozenset[str], str]:
+    """The word terms and the folded form of `text`."""
+    return frozenset(word_terms(text)), fold(text)
 
 
 def stance(message: str, claim: str) -> Stance:

@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,6 +25,8 @@ def update(update_id: int, chat_id: int) -> Update:
 class FakeTelegram:
     """getUpdates as Telegram answers it (JSON): the updates from `offset` on; those below
     confirmed."""
+
+    request = SimpleNamespace(read_timeout=5.0)
 
     def __init__(self) -> None:
         self.pending: dict[int, JSONDict] = {}
