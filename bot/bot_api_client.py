@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import yarl
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -35,6 +37,9 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        # the proxy of each origin, read from the environment once: aiohttp's own trust_env
+        # reads the environment and ~/.netrc again in a thread for every request
+        self._proxies: dict[tuple[str, str | None], tuple[Any, aiohttp.BasicAuth | None]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -52,9 +57,20 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 cookie_jar=aiohttp.DummyCookieJar(),  # the Bot API sets none
                 skip_auto_headers=("Accept-Encoding",),  # plain answers: nothing to inflate
-                trust_env=True,  # HTTPS_PROXY and friends, as httpx (PTB's default) honours them
             )
         return self._session
+
+    def _proxy_for(self, url: str) -> tuple[Any, aiohttp.BasicAuth | None]:
+        """The proxy HTTPS_PROXY, HTTP_PROXY, ALL_PROXY and NO_PROXY name for `url`, as httpx
+        (PTB's default client) honours them; (None, None) for a direct connection."""
+        target = yarl.URL(url)
+        key = (target.scheme, target.host)
+        if key not in self._proxies:
+            try:
+                self._proxies[key] = get_env_proxy_for_url(target)
+            except LookupError:
+                self._proxies[key] = (None, None)
+        return self._proxies[key]
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -102,8 +118,11 @@ class AiohttpRequest(BaseRequest):
                     name, content, filename=filename, content_type=rest[0] if rest else None
                 )
             body = form
+        proxy, proxy_auth = self._proxy_for(url)
         try:
-            async with session.request(method, url, data=body, timeout=timeout) as response:
+            async with session.request(
+                method, url, data=body, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err

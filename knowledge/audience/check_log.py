@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, insert
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
+from knowledge.db.upserts import core_connection
 from knowledge.debunks.tables import Debunk, utcnow
 
 
@@ -58,7 +59,7 @@ def log_checks(session: Session, checks: Sequence[CheckEntry]) -> None:
         for check in checks
     ]
     if rows:
-        session.execute(insert(CheckRecord.__table__), rows)  # type: ignore[attr-defined]
+        core_connection(session).execute(insert(CheckRecord.__table__), rows)  # type: ignore[attr-defined]
 
 
 def popular_slugs(session: Session, *, limit: int, since: datetime | None = None) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Engine, bindparam, delete, func, select
 from sqlmodel import Field, Session, SQLModel, col
 
+from knowledge.db.upserts import core_connection
 from knowledge.debunks.tables import utcnow
 
 
@@ -76,7 +77,8 @@ def take(session: Session, *, chat_id: int, due_by: datetime | None = None) -> l
     values: dict[str, Any] = {"chat_id": chat_id}
     if due_by is not None:
         values["due_by"] = due_by
-    rows = session.execute(_take_statement(due=due_by is not None), values).all()
+    # Core, not the ORM's bulk delete: it runs for every private message
+    rows = core_connection(session).execute(_take_statement(due=due_by is not None), values).all()
     return [message for _, message in sorted(rows, key=lambda row: row[0])]
 
 

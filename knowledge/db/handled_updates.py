@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import BigInteger, Column, Engine, delete
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from knowledge.db.upserts import insert
+from knowledge.db.upserts import upsert_many
 from knowledge.debunks.tables import utcnow
 
 HANDLED_KEPT = timedelta(days=2)
@@ -51,12 +51,7 @@ def record_handled(engine: Engine, bot_id: int, update_ids: Iterable[int]) -> No
     if not values:
         return
     with Session(engine) as session:
-        statement = insert(session, HandledUpdate).values(values)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["bot_id", "update_id"], set_={"handled_at": now}
-            )
-        )
+        upsert_many(session, HandledUpdate, rows=values, keys=["bot_id", "update_id"])
         session.commit()
 
 

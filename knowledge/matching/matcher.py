@@ -562,18 +562,14 @@ class Matcher:
         with self._lock:
             appearances = self._appearance_matches(text)
             seen = {m.slug for m in appearances}
-            ranked = sorted(best.values(), key=lambda held: _rank_key(held[0]))
-            matches = [
-                self._to_match(cand, passage)
-                for cand, passage in ranked
-                if self._entries[cand.slot] is not None  # not removed meanwhile
-            ]
-        matches = appearances + [m for m in matches if m.slug not in seen]
-        # what the message does with each claim it is shown (read for the kept matches only)
-        matches = [
-            m if "appearance" in m.evidence else replace(m, stance=stance(m.passage, m.matched))
-            for m in matches[:top]
-        ]
+            matches = appearances[:top]
+            for cand, passage in sorted(best.values(), key=lambda held: _rank_key(held[0])):
+                if len(matches) >= top:
+                    break
+                entry = self._entries[cand.slot]
+                if entry is not None and entry.slug not in seen:  # not removed meanwhile
+                    matches.append(self._to_match(cand, passage))
+        matches = [_with_stance(m) for m in matches]
         verdict = matches[0].decision if matches else "none"
         return MatchResult(query=text, verdict=verdict, matches=tuple(matches))
 
@@ -895,6 +891,16 @@ class _Graph:
         if graph._index.ndim != dim or len(graph._index) != rows:
             raise ValueError("the stored graph does not fit the vectors")
         return graph
+
+
+def _with_stance(match: Match) -> Match:
+    """What the message does with the claim of a candidate it may carry. A candidate decided
+    "none" is not taken for its claim: its stance is not read ("unclear")."""
+    if match.decision == "none":
+        return replace(match, stance="unclear")
+    if "appearance" in match.evidence:  # the post itself is a recorded appearance of the claim
+        return match
+    return replace(match, stance=stance(match.passage, match.matched))
 
 
 def _rank_key(cand: _Candidate) -> tuple[float, float, int]:

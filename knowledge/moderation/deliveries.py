@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, Column, insert
 from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from knowledge.audience.submissions import submission_key
+from knowledge.db.upserts import core_connection
 from knowledge.debunks.tables import utcnow
 
 RECIPIENT_DAYS = 30
@@ -84,7 +85,7 @@ def record_recipients(session: Session, *, chat_id: int, slugs: Iterable[str], l
     ]
     if rows:
         table = CardRecipient.__table__  # type: ignore[attr-defined]
-        session.execute(insert(table), rows)  # Core: no ORM bookkeeping
+        core_connection(session).execute(insert(table), rows)  # Core: no ORM bookkeeping
 
 
 def purge_recipients(session: Session, *, before: datetime | None = None) -> int:

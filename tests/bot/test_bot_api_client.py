@@ -105,3 +105,36 @@ async def test_a_refused_connection_is_a_network_error(client: AiohttpRequest) -
     with pytest.raises(NetworkError) as raised:
         await client.do_request(f"http://127.0.0.1:{port}/bot1:x/getMe", "POST", data())
     assert not isinstance(raised.value, TimedOut)
+
+
+async def test_requests_go_through_the_proxy_the_environment_names(
+    server: TestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY is honoured (as httpx, PTB's default client, honours it), and NO_PROXY too."""
+    through: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        through.append(str(request.url))
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    for name in ("no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    async with TestServer(app) as proxy_server:
+        monkeypatch.setenv("HTTP_PROXY", str(proxy_server.make_url("")))
+        request = AiohttpRequest()
+        target = "http://api.telegram.invalid/bot1:x/getMe"
+        try:
+            status, _ = await request.do_request(target, "POST", data())
+        finally:
+            await request.shutdown()
+        assert status == 200 and through == [target]
+
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        direct = AiohttpRequest()
+        try:
+            await direct.do_request(str(server.make_url("/echo")), "POST", data(x=1))
+        finally:
+            await direct.shutdown()
+        assert len(through) == 1  # NO_PROXY: straight to the server

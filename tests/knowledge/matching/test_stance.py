@@ -63,3 +63,14 @@ def test_the_matcher_reports_the_stance_of_each_match() -> None:
     assert repeated.matches[0].stance == "repeats"
     assert denied.matches[0].slug == "nato"
     assert denied.matches[0].stance == "refutes"
+
+
+def test_a_candidate_not_taken_for_its_claim_has_no_stance_read() -> None:
+    """A message that does not carry a claim neither repeats nor refutes it."""
+    matcher = Matcher()
+    matcher.load(
+        [DebunkEntry("nato", "false", {"ru": NATO}, (ClaimText("ru", "В Алматы центр НАТО"),))]
+    )
+    unrelated = matcher.match_message("В Алматы открылся новый торговый центр, говорят, большой")
+    assert unrelated.matches and unrelated.matches[0].decision == "none"
+    assert unrelated.matches[0].stance == "unclear"
