@@ -587,18 +587,18 @@ class SparseIndex:
         if found:
             query_idf[found] = self.idf(np.array([known[i] for i in found], dtype=np.int64))
         query_weight = float(query_idf.sum())
-        out = []
-        for ids in row_ids:
-            cols = [columns[tid] for tid in ids]
-            row_sim = sim[:, cols]
-            if not cols or not row_sim.any():
-                out.append((0.0, 0.0))
-                continue
-            row_idf = column_idf[cols]
-            row_cov = float(row_idf @ row_sim.max(axis=0)) / float(row_idf.sum())
-            query_cov = float(query_idf @ row_sim.max(axis=1)) / query_weight
-            out.append((row_cov, query_cov))
-        return out
+        # all rows at once: how often each row holds each column's term
+        counts = np.zeros((len(row_ids), len(columns)))
+        for r, ids in enumerate(row_ids):
+            for tid in ids:
+                counts[r, columns[tid]] += 1
+        row_weight = counts @ column_idf
+        row_found = counts @ (column_idf * sim.max(axis=0))  # each row term: its best query match
+        # each query term: its best match among the row's terms
+        best_in_row = np.where(counts[:, None, :] > 0, sim[None, :, :], 0.0).max(axis=2)
+        query_found = best_in_row @ query_idf
+        row_cov = np.divide(row_found, row_weight, out=np.zeros(len(rows)), where=row_weight > 0)
+        return list(zip(row_cov.tolist(), (query_found / query_weight).tolist(), strict=True))
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
