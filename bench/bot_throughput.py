@@ -64,7 +64,7 @@ from tests.support.workers import (  # noqa: E402
 
 CACHE = REPO / "bench" / ".cache"
 PACED_RATE = 30.0
-VERSUS_ROUNDS = 3  # alternating bursts of each bot in the comparison with a bare PTB bot
+VERSUS_ROUNDS = 3  # turns of each bot (one timed burst each) in the comparison with a bare PTB bot
 NEUTRAL = (
     "The weather in Almaty will be sunny tomorrow",
     "Погода в Астане на выходных будет тёплой",
