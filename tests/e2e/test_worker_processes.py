@@ -76,8 +76,12 @@ async def test_two_workers_on_one_port_share_the_load_and_survive_a_dead_worker(
             replies = await answers_for(standin, [NATO, WEATHER] * 30, first_reader=30_000)
             assert sum("НАТО" in text for text in replies.values()) == 30
             busy = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in (first, second)}
-            # each did a fair share (an idle worker spends ~0.01 s of CPU in this time)
-            assert min(busy.values()) > 0.25 * sum(busy.values()), (busy, worker.output()[-2000:])
+            # each did a real share (an idle worker spends ~0.01 s of CPU in this time). Not an
+            # even one: the kernel hashes the stand-in's 40 connections over the two sockets, and
+            # each update goes to whichever connection is free first, so a worker the busy
+            # machine slows down gets fewer (a loaded CI run saw 24% against 76%)
+            assert min(busy.values()) > 0.1 * sum(busy.values()), (busy, worker.output()[-2000:])
+            assert min(busy.values()) > 0.05, (busy, worker.output()[-2000:])
 
             # a worker killed mid-stream: nothing is lost, and it is started again
             stream = asyncio.create_task(
