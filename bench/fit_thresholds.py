@@ -19,7 +19,9 @@ Thresholds are then chosen on the best candidate of every query:
 
 * ``match``: the lowest confidence at which the answers to the eval set's and the realistic
   sets' positives are right at least 98% of the time and at most 1% of the negatives are
-  answered "match" against each base;
+  told "false" against each base (answered "match" without refuting the claim: a true message
+  that denies the claim, "Минобороны опровергло открытие центра НАТО", is shown the card and
+  told it agrees with it);
 * ``possible``: the lowest confidence that keeps chit-chat and other news "possible" at most 10%
   of the time (never above where 95% of the eval set's right answers stand), raised where needed
   until at most 15% of the realistic true/unrelated messages are offered against each base.
@@ -49,7 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import datasets as data
 
 from knowledge.matching.decision import CALIBRATED_FEATURES, Calibration, Thresholds
-from knowledge.matching.matcher import Matcher
+from knowledge.matching.matcher import Match, Matcher
+from knowledge.matching.stance import stance
 
 DECISION_PY = data.REPO / "knowledge" / "matching" / "decision.py"
 TARGET_PRECISION = 0.98
@@ -98,13 +101,20 @@ def collect(
     for i, (source, kind, text, relevant) in enumerate(items):
         result = matcher.match_message(text, top=5)
         candidates = [
-            (m.slug, {**m.evidence, "confidence": m.score})
+            # "refutes": the message denies this claim, so a "match" tells it that it agrees
+            # with the fact-check (never "false"), whatever the decision
+            (m.slug, {**m.evidence, "confidence": m.score, "refutes": refutes(m)})
             for m in result.matches
             if "appearance" not in m.evidence
         ]
         group = groups[i] if groups is not None else (i % FOLDS if source == "eval" else -1)
         queries.append(Query(source, kind, relevant, candidates, group, base))
     return queries
+
+
+def refutes(match: Match) -> float:
+    """1.0 when the message refutes the candidate's claim (read whatever the decision)."""
+    return 1.0 if stance(match.passage, match.matched) == "refutes" else 0.0
 
 
 def realistic_folds() -> dict[tuple[str, int], int]:
@@ -194,12 +204,19 @@ def best(q: Query, calibration: Calibration) -> tuple[float, bool]:
     return calibration.confidence(features), slug in q.relevant
 
 
+def refuting(q: Query) -> bool:
+    """Whether the message refutes the claim of the candidate ranked first."""
+    return bool(q.candidates) and q.candidates[0][1].get("refutes", 0.0) == 1.0
+
+
 def choose_thresholds(queries: list[Query], calibration: Calibration) -> Thresholds:
     tops = [(*best(q, calibration), q) for q in queries]
     negatives = [(c, q) for c, _, q in tops if not q.relevant]
     by_base: dict[str, list[float]] = {}
+    told_false: dict[str, list[float]] = {}  # a negative that refutes the claim is told it agrees
     for c, q in negatives:
         by_base.setdefault(q.base, []).append(c)
+        told_false.setdefault(q.base, []).append(0.0 if refuting(q) else c)
     realistic_by_base = {
         base: cs
         for base, cs in by_base.items()
@@ -211,7 +228,7 @@ def choose_thresholds(queries: list[Query], calibration: Calibration) -> Thresho
         answered = [(c, ok) for c, ok, q in tops if c >= t and q.source != "clef"]
         precision = sum(ok for _, ok in answered) / max(len(answered), 1)
         # the negatives' rate holds against each base
-        neg_rate = max((sum(c >= t for c in cs) / len(cs) for cs in by_base.values()), default=0)
+        neg_rate = max((sum(c >= t for c in cs) / len(cs) for cs in told_false.values()), default=0)
         if precision >= TARGET_PRECISION and neg_rate <= MAX_NEGATIVE_MATCH:
             match = float(t)
             break

@@ -3,8 +3,9 @@
     .venv/bin/python bench/multilingual.py [--lexical-only] [--no-distractors] [--no-gate]
 
 Prints, per query form, top-1 accuracy on positives and how often the reply decision is match /
-possible / none; for negatives, the share answered match and possible.  Targets: top-1 >= 0.95
-on positives, <= 1% of negatives answered match.
+possible / none; for negatives, the share answered match and possible, and (`wrong`) told
+"false": answered match without refuting the claim.  Targets: top-1 >= 0.95 on positives, <= 1%
+of negatives told "false".
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def report(results: list[tuple[data.EvalItem, MatchResult]], title: str) -> dict
     print(header)
     print("-" * len(header))
     totals = {"pos": 0, "top1": 0, "neg": 0, "neg_match": 0, "neg_possible": 0, "wrong": 0}
+    totals["neg_told_false"] = 0
     for form in sorted(by_form, key=lambda f: (f[0] == "-", f)):
         rows = by_form[form]
         n = len(rows)
@@ -71,10 +73,12 @@ def report(results: list[tuple[data.EvalItem, MatchResult]], title: str) -> dict
             totals["top1"] += top1
             totals["wrong"] += wrong
             top1_text = f"{top1 / n:.3f}"
-        else:
-            wrong = verdicts.count("match")
+        else:  # told "false": a match that does not refute the claim (a denial is told it
+            # agrees with the fact-check)
+            wrong = sum(r.verdict == "match" and r.matches[0].stance != "refutes" for _, r in rows)
             totals["neg"] += n
-            totals["neg_match"] += wrong
+            totals["neg_told_false"] += wrong
+            totals["neg_match"] += verdicts.count("match")
             totals["neg_possible"] += verdicts.count("possible")
             top1_text = "-"
         print(
@@ -84,6 +88,7 @@ def report(results: list[tuple[data.EvalItem, MatchResult]], title: str) -> dict
     summary = {
         "top1": totals["top1"] / max(totals["pos"], 1),
         "neg_match": totals["neg_match"] / max(totals["neg"], 1),
+        "neg_told_false": totals["neg_told_false"] / max(totals["neg"], 1),
         "neg_possible": totals["neg_possible"] / max(totals["neg"], 1),
         "pos_match": sum(r.verdict == "match" for i, r in results if i.slug)
         / max(totals["pos"], 1),
@@ -94,8 +99,9 @@ def report(results: list[tuple[data.EvalItem, MatchResult]], title: str) -> dict
         f"{summary['pos_match']:.3f}, match with a wrong debunk {totals['wrong']}"
     )
     print(
-        f"negatives: answered match {summary['neg_match']:.3f} (target <= 0.01), "
-        f"possible {summary['neg_possible']:.3f}"
+        f'negatives: told "false" {summary["neg_told_false"]:.3f} (target <= 0.01), answered'
+        f" match {summary['neg_match']:.3f} (the rest refute the claim: told they agree),"
+        f" possible {summary['neg_possible']:.3f}"
     )
     return summary
 

@@ -86,17 +86,17 @@ LEXICAL_CALIBRATION = Calibration(
     },
 )
 SEMANTIC_CALIBRATION = Calibration(
-    intercept=-39.0615,
+    intercept=-39.9471,
     weights={
-        "word_cov": 3.1116,
-        "query_cov": 6.9012,
-        "fuzzy": -0.6731,
-        "semantic": 37.1186,
-        "qlen": 1.1671,
+        "word_cov": 2.9690,
+        "query_cov": 6.9616,
+        "fuzzy": -0.5531,
+        "semantic": 38.0149,
+        "qlen": 1.1973,
     },
 )
-FITTED_MATCH = 0.888
-FITTED_POSSIBLE = 0.175
+FITTED_MATCH = 0.886
+FITTED_POSSIBLE = 0.174
 # END FITTED
 
 

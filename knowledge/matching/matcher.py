@@ -9,7 +9,8 @@ inflection, Kazakh/Russian spelling), and, when an
 sentence embeddings — are fused per query;
 :mod:`knowledge.matching.decision` turns each candidate's features into ``match`` /
 ``possible`` / ``none``; :mod:`knowledge.matching.stance` tells whether the message repeats
-each shown claim or refutes it.  URLs recorded as appearances of a
+each shown claim or refutes it (a short passage with negations or refuting words is also matched
+without them, so that a denial finds the claim it denies).  URLs recorded as appearances of a
 debunk match it directly.  Long texts are split into passages, each matched on its own; only the
 lexically strongest passages are embedded.  In a large base the semantic channel finds its nearest
 wordings in an HNSW graph (usearch) rather than by scanning every vector.
@@ -61,7 +62,7 @@ from knowledge.matching.normalise import (
     split_sentences,
 )
 from knowledge.matching.passages import split_passages
-from knowledge.matching.stance import Stance, stance
+from knowledge.matching.stance import Stance, stance, without_denial
 
 _DECISION_RANK = {"none": 0, "possible": 1, "match": 2}
 
@@ -590,6 +591,13 @@ class Matcher:
         if len(passages) > limit:
             with self._lock:
                 passages = [passages[i] for i in self._promising(passages, limit)]
+        # a passage with negations or refuting words is also matched without them (the claim a
+        # denial speaks of); each debunk keeps the stronger reading, and the passage as written
+        # goes with it, for its stance and for the reader. Both readings: a claim may itself
+        # carry a negation ("Казахстан никогда не был государством").
+        views = [(view, p) for p in passages if (view := without_denial(p)) != p]
+        written = [*passages, *(p for _, p in views)]
+        passages = [*passages, *(view for view, _ in views)]
         vectors: dict[int, np.ndarray] = {}
         settled: dict[int, list[_Candidate]] = {}  # passages the lexical channels decided alone
         retrieved: dict[int, _Lexical | None] = {}  # their lexical retrieval, reused below
@@ -617,7 +625,7 @@ class Matcher:
                 for cand in found:
                     held = best.get(cand.slot)
                     if held is None or self._strength(cand) > self._strength(held[0]):
-                        best[cand.slot] = (cand, passage)
+                        best[cand.slot] = (cand, written[i])
 
     def _lexically_decided(self, candidates: list[_Candidate]) -> bool:
         """True when the lexical channels alone make one debunk a confident, unrivalled match."""

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from knowledge.matching.lexical import word_terms
 from knowledge.matching.normalise import fold, split_sentences, word_set
 
-__all__ = ["Stance", "denial_cues", "stance"]
+__all__ = ["Stance", "denial_cues", "stance", "without_denial"]
 
 Stance = Literal["repeats", "refutes", "unclear"]
 
@@ -141,3 +141,38 @@ def stance(message: str, claim: str) -> Stance:
     if negations + refuting < claim_negations + claim_refuting:
         return "unclear"
     return "repeats"
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’]t)?")
+# A longer passage (a post's paragraph) keeps its words: its negations are seldom the claim's.
+DENIAL_VIEW_WORDS = 30
+
+
+@lru_cache(maxsize=256)
+def without_denial(text: str) -> str:
+    """``text`` without its negations and refuting words: the claim it speaks of, whether it
+    repeats or denies it ("Фейк: в Алматы не открывали центр НАТО" → "в Алматы открывали центр
+    НАТО").  A denial is matched by this (it shares the claim's words and meaning), its stance
+    read on the text as written.  Unchanged when it has no such word or too little else."""
+    if len(text.split()) > DENIAL_VIEW_WORDS:
+        return text
+    kept: list[str] = []
+    dropped = False
+    at = 0
+    for found in _TOKEN.finditer(text):
+        word = fold(found.group())
+        if word in _NEGATION_WORDS or word in _REFUTING_WORDS:
+            kept.append(text[at : found.start()])
+            dropped = True
+        elif _CONTRACTED_NOT.fullmatch(word):  # doesn't → does
+            kept.append(text[at : found.end() - 3])
+            dropped = True
+        else:
+            kept.append(text[at : found.end()])
+        at = found.end()
+    if not dropped:
+        return text
+    kept.append(text[at:])
+    view = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", "".join(kept)))
+    view = view.strip().lstrip(",.;:!?—–- ")
+    return view if len(_TOKEN.findall(view)) >= 2 else text

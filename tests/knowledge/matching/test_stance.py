@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher
-from knowledge.matching.stance import stance
+from knowledge.matching.stance import stance, without_denial
 
 NATO = "В Алматы открылся миротворческий центр НАТО"
 
@@ -74,3 +74,48 @@ def test_a_candidate_not_taken_for_its_claim_has_no_stance_read() -> None:
     unrelated = matcher.match_message("В Алматы открылся новый торговый центр, говорят, большой")
     assert unrelated.matches and unrelated.matches[0].decision == "none"
     assert unrelated.matches[0].stance == "unclear"
+
+
+def test_a_denial_is_found_as_surely_as_the_claim_it_denies() -> None:
+    """The denial's own words ("фейк", "никакого", "не ведитесь") are left out of the matching:
+    the reader is shown the card and told their message agrees with it, not asked "did you
+    mean…?"."""
+    matcher = Matcher()
+    matcher.load(
+        [
+            DebunkEntry(
+                "nato",
+                "false",
+                {"ru": "В Алматы открыли миротворческий центр НАТО"},
+                (ClaimText("kk", "Алматыда НАТО орталығы ашылды"),),
+            ),
+            DebunkEntry(
+                "biolabs",
+                "false",
+                {"ru": "Биолаборатории Пентагона переносят с Украины в Казахстан"},
+                (ClaimText("en", "Pentagon biolabs are being moved from Ukraine to Kazakhstan"),),
+            ),
+        ]
+    )
+    claim = matcher.match_message("В Алматы открыли миротворческий центр НАТО")
+    denial = matcher.match_message(
+        "Фейк: никакого миротворческого центра НАТО в Алматы нет, не ведитесь"
+    )
+    assert claim.verdict == denial.verdict == "match"
+    assert denial.matches[0].slug == "nato"
+    assert denial.matches[0].stance == "refutes"
+    assert "не ведитесь" in denial.matches[0].passage  # shown as written
+
+
+@pytest.mark.parametrize(
+    ("message", "claim_part"),
+    [
+        ("В Алматы НЕ открывали центр НАТО", "В Алматы открывали центр НАТО"),
+        ("Алматыда НАТО орталығы ашылған жоқ, бұл жалған", "Алматыда НАТО орталығы ашылған, бұл"),
+        ("Kazakhstan doesn't supply shells to Ukraine", "Kazakhstan does supply shells to Ukraine"),
+        ("Погода в Астане тёплая", "Погода в Астане тёплая"),  # nothing to leave out
+        ("Фейк!", "Фейк!"),  # nothing would be left
+    ],
+)
+def test_a_message_is_matched_by_the_claim_it_speaks_of(message: str, claim_part: str) -> None:
+    assert without_denial(message) == claim_part
