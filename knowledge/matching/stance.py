@@ -144,6 +144,7 @@ def stance(message: str, claim: str) -> Stance:
 
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’]t)?")
+_DENIAL_WORDS = _NEGATION_WORDS | _REFUTING_WORDS
 # A longer passage (a post's paragraph) keeps its words: its negations are seldom the claim's.
 DENIAL_VIEW_WORDS = 30
 
@@ -156,12 +157,15 @@ def without_denial(text: str) -> str:
     read on the text as written.  Unchanged when it has no such word or too little else."""
     if len(text.split()) > DENIAL_VIEW_WORDS:
         return text
+    folded = fold(text)
+    if _DENIAL_WORDS.isdisjoint(_TOKEN.findall(folded)) and not _CONTRACTED_NOT.search(folded):
+        return text  # most messages: one pass over the folded text
     kept: list[str] = []
     dropped = False
     at = 0
     for found in _TOKEN.finditer(text):
         word = fold(found.group())
-        if word in _NEGATION_WORDS or word in _REFUTING_WORDS:
+        if word in _DENIAL_WORDS:
             kept.append(text[at : found.start()])
             dropped = True
         elif _CONTRACTED_NOT.fullmatch(word):  # doesn't → does
