@@ -58,8 +58,9 @@ def report(results: list[tuple[data.EvalItem, MatchResult]], title: str) -> dict
     header = f"{'form':<18}{'n':>5}{'top-1':>8}{'match':>8}{'possible':>10}{'none':>7}{'wrong':>7}"
     print(header)
     print("-" * len(header))
-    totals = {"pos": 0, "top1": 0, "neg": 0, "neg_match": 0, "neg_possible": 0, "wrong": 0}
-    totals["neg_told_false"] = 0
+    totals = dict.fromkeys(
+        ("pos", "top1", "neg", "neg_match", "neg_told_false", "neg_possible", "wrong"), 0
+    )
     for form in sorted(by_form, key=lambda f: (f[0] == "-", f)):
         rows = by_form[form]
         n = len(rows)

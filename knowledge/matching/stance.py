@@ -143,7 +143,6 @@ def stance(message: str, claim: str) -> Stance:
     return "repeats"
 
 
-_TOKEN = re.compile(r"[^\W_]+(?:['’]t)?")
 _DENIAL_WORDS = _NEGATION_WORDS | _REFUTING_WORDS
 # A longer passage (a post's paragraph) keeps its words: its negations are seldom the claim's.
 DENIAL_VIEW_WORDS = 30
@@ -158,12 +157,12 @@ def without_denial(text: str) -> str:
     if len(text.split()) > DENIAL_VIEW_WORDS:
         return text
     folded = fold(text)
-    if _DENIAL_WORDS.isdisjoint(_TOKEN.findall(folded)) and not _CONTRACTED_NOT.search(folded):
+    if _DENIAL_WORDS.isdisjoint(_WORD.findall(folded)) and not _CONTRACTED_NOT.search(folded):
         return text  # most messages: one pass over the folded text
     kept: list[str] = []
     dropped = False
     at = 0
-    for found in _TOKEN.finditer(text):
+    for found in _WORD.finditer(text):
         word = fold(found.group())
         if word in _DENIAL_WORDS:
             kept.append(text[at : found.start()])
@@ -179,4 +178,4 @@ def without_denial(text: str) -> str:
     kept.append(text[at:])
     view = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", "".join(kept)))
     view = view.strip().lstrip(",.;:!?—–- ")
-    return view if len(_TOKEN.findall(view)) >= 2 else text
+    return view if len(_WORD.findall(view)) >= 2 else text
