@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -53,6 +54,7 @@ from knowledge.matching.embedding import (
     stored_vectors,
 )
 from knowledge.matching.glossary import Glossary, default_glossary
+from knowledge.matching.languages import text_language
 from knowledge.matching.lexical import SparseIndex, char_ngrams, top_rows, word_terms
 from knowledge.matching.normalise import (
     extract_urls,
@@ -184,6 +186,11 @@ class _Candidate:
     confidence: float = 0.0
 
 
+def _languages_of(entry: DebunkEntry) -> set[str]:
+    """The languages a debunk is written in (its titles' and its claims')."""
+    return {*entry.titles, *(claim.lang for claim in entry.claims)}
+
+
 class Matcher:
     """In-memory hybrid index of debunks with live updates."""
 
@@ -229,6 +236,7 @@ class Matcher:
         self._row_alive = np.zeros(0, dtype=bool)
         self._row_document = np.zeros(0, dtype=bool)  # title + claims rows: ranking only
         self._appearances: dict[str, set[str]] = {}
+        self._languages: Counter[str] = Counter()  # debunks with a title or claim in each
         self._base_sample: tuple[int, BaseSample] | None = None
 
     def __len__(self) -> int:
@@ -292,6 +300,7 @@ class Matcher:
         self._entries.append(entry)
         self._slot_rows.append([])
         self._slot_of[entry.slug] = slot
+        self._languages.update(_languages_of(entry))
         for url in entry.appearances:
             self._appearances.setdefault(normalise_url(url), set()).add(entry.slug)
         return slot
@@ -530,6 +539,8 @@ class Matcher:
         if slot is None:
             return
         entry = self._entries[slot]
+        if entry is not None:
+            self._languages.subtract(_languages_of(entry))
         for row in self._slot_rows[slot]:
             self._words.remove(row)
             self._grams.remove(row)
@@ -614,8 +625,14 @@ class Matcher:
                             settled[i] = lexical
             chosen = [i for i in chosen if i not in settled]
             if chosen:
-                embedded = self.embedder.embed_queries([passages[i] for i in chosen])  # unlocked
-                vectors = dict(zip(chosen, embedded, strict=True))
+                with self._lock:
+                    readings = [self._readings(passages[i]) for i in chosen]
+                embedded = self.embedder.embed_queries([t for r in readings for t in r])  # unlocked
+                ends = np.cumsum([len(r) for r in readings]).tolist()
+                vectors = {
+                    i: embedded[end - len(r) : end]
+                    for i, r, end in zip(chosen, readings, ends, strict=True)
+                }
         with self._lock:
             for i, passage in enumerate(passages):
                 if i in settled:
@@ -626,6 +643,21 @@ class Matcher:
                     held = best.get(cand.slot)
                     if held is None or self._strength(cand) > self._strength(held[0]):
                         best[cand.slot] = (cand, written[i])
+
+    def _readings(self, passage: str) -> list[str]:
+        """What the semantic channel embeds of a passage: the passage, and its glossary rendering
+        into each other language the base's debunks are written in (when the glossary changes a
+        word).  A row's cosine is the best of theirs: e5-small reads a Kazakh message poorly,
+        and the same message with its domain terms in Russian or English reaches the debunk
+        that a moderator entered in that language."""
+        own = text_language(passage)
+        readings = [passage]
+        for language, debunks in self._languages.items():
+            if debunks > 0 and language != own:
+                rendered = self.glossary.render(passage, language)
+                if rendered not in readings:
+                    readings.append(rendered)
+        return readings
 
     def _lexically_decided(self, candidates: list[_Candidate]) -> bool:
         """True when the lexical channels alone make one debunk a confident, unrivalled match."""
@@ -689,15 +721,20 @@ class Matcher:
     def _nearest(
         self, qvec: np.ndarray, n: int, k: int
     ) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
-        """The ``k`` rows closest to ``qvec`` and a function giving the cosines of any rows."""
+        """The ``k`` rows closest to ``qvec`` and a function giving the cosines of any rows.
+        ``qvec`` may hold several vectors of one passage (its readings, one per row): a row's
+        cosine is then the best of theirs, and each nominates its ``k`` closest rows."""
+        queries = np.atleast_2d(qvec)
         if self._graph is not None:
-            matrix = self._matrix
+            matrix, graph = self._matrix, self._graph
 
             def cosines(rows: np.ndarray) -> np.ndarray:
-                return np.asarray(matrix[rows] @ qvec, dtype=np.float64)
+                return np.asarray((matrix[rows] @ queries.T).max(axis=1), dtype=np.float64)
 
-            return self._graph.search(qvec, k), cosines
-        scores = self._matrix[:n] @ qvec
+            if len(queries) == 1:
+                return graph.search(queries[0], k), cosines
+            return np.unique(np.concatenate([graph.search(q, k) for q in queries])), cosines
+        scores = (self._matrix[:n] @ queries.T).max(axis=1)
         scores[~self._row_alive[:n]] = -1.0
         return top_rows(scores + 1.0, k), scores.__getitem__
 

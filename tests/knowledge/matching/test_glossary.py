@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from knowledge.matching.glossary import GLOSSARY_PATH, Glossary
 from knowledge.matching.lexical import word_terms
 from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher
+from tests.support.embedders import hash_vectors
 
 ENTRIES = [
     DebunkEntry(
@@ -50,3 +53,63 @@ def test_the_shipped_glossary_holds_single_words_in_three_languages() -> None:
         assert set(group) == {"ru", "kk", "en"}, group
         for words in group.values():
             assert all(" " not in word for word in words), group
+
+
+def test_a_message_is_rendered_word_for_word_into_another_language() -> None:
+    glossary = Glossary(
+        [
+            {"ru": ["центр"], "kk": ["орталық"], "en": ["centre", "center"]},
+            {"ru": ["НАТО"], "kk": ["НАТО"], "en": ["NATO"]},
+        ]
+    )
+    assert glossary.render("Алматыда НАТО орталығы ашылды", "ru") == "Алматыда НАТО центр ашылды"
+    assert glossary.render("Алматыда НАТО орталығы ашылды", "en") == "Алматыда NATO centre ашылды"
+    assert glossary.render("a new center", "ru") == "a new центр"
+    assert glossary.render("nothing to render", "ru") == "nothing to render"
+
+
+class RecordingHashEmbedder:
+    """Unit vectors from the text's hash (only equal texts are close), recording what it embeds."""
+
+    model_id = "hash/recording"
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+
+    def embed_queries(self, texts):
+        self.queries.extend(texts)
+        return hash_vectors(texts, 64)
+
+    def embed_passages(self, texts):
+        return hash_vectors(texts, 64)
+
+
+def test_a_kazakh_message_is_also_embedded_in_the_words_of_a_russian_base() -> None:
+    # the stored wording is what the message says with its terms in Russian: only the rendering
+    # can reach it (the stub's vectors of different texts are unrelated)
+    embedder = RecordingHashEmbedder()
+    matcher = Matcher(embedder=embedder, lexical_gate=None)
+    matcher.load(
+        [
+            DebunkEntry(
+                "nato-centre",
+                "false",
+                {"ru": "Миротворческий центр НАТО в Алматы"},
+                (ClaimText("ru", "миротворческий центр НАТО ашылды"),),
+            ),
+            *ENTRIES,
+        ]
+    )
+    message = "Бітімгершілік орталық НАТО ашылды"
+    found = matcher.match_message(message).matches[0]
+    assert found.slug == "nato-centre"
+    assert found.evidence["semantic"] == pytest.approx(1.0, abs=1e-6)
+    assert embedder.queries == [message, "миротворческий центр НАТО ашылды"]
+
+
+def test_a_message_in_the_base_language_is_embedded_once() -> None:
+    embedder = RecordingHashEmbedder()
+    matcher = Matcher(embedder=embedder, lexical_gate=None)
+    matcher.load(ENTRIES)
+    matcher.match_message("Пентагон везёт биолаборатории в Казахстан")
+    assert embedder.queries == ["Пентагон везёт биолаборатории в Казахстан"]

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from knowledge.matching.embedding import InMemoryVectorCache
+from knowledge.matching.glossary import Glossary
 from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher, Thresholds
 
 
@@ -380,7 +381,8 @@ def test_fake_semantic_keeps_lexical_ranking(message: str, slug: str) -> None:
 
 
 class CountingConcepts(ConceptEmbedder):
-    """ConceptEmbedder that records the texts embedded as queries."""
+    """ConceptEmbedder that records the texts embedded as queries.  (The matchers below have no
+    glossary: with one, a passage is also embedded as rendered in the base's other languages.)"""
 
     def __init__(self) -> None:
         super().__init__()
@@ -400,7 +402,7 @@ class CountingConcepts(ConceptEmbedder):
 )
 def test_only_the_strongest_passages_are_embedded(message: str, embedded: int) -> None:
     embedder = CountingConcepts()
-    m = Matcher(embedder=embedder, lexical_gate=None)
+    m = Matcher(embedder=embedder, lexical_gate=None, glossary=Glossary([]))
     m.load(DEBUNKS)
     m.match_message(message)
     assert len(embedder.queries) == embedded
@@ -420,7 +422,7 @@ def test_a_passage_decided_lexically_is_not_embedded(
     message: str, embedded: int, verdict: str | None
 ) -> None:
     embedder = CountingConcepts()
-    m = Matcher(embedder=embedder)
+    m = Matcher(embedder=embedder, glossary=Glossary([]))
     m.load(DEBUNKS)
     result = m.match_message(message)
     assert len(embedder.queries) == embedded
