@@ -86,17 +86,17 @@ LEXICAL_CALIBRATION = Calibration(
     },
 )
 SEMANTIC_CALIBRATION = Calibration(
-    intercept=-39.9471,
+    intercept=-44.1695,
     weights={
-        "word_cov": 2.9690,
-        "query_cov": 6.9616,
-        "fuzzy": -0.5531,
-        "semantic": 38.0149,
-        "qlen": 1.1973,
+        "word_cov": 2.5029,
+        "query_cov": 6.3058,
+        "fuzzy": 0.8007,
+        "semantic": 41.9741,
+        "qlen": 1.3355,
     },
 )
 FITTED_MATCH = 0.886
-FITTED_POSSIBLE = 0.174
+FITTED_POSSIBLE = 0.209
 # END FITTED
 
 

@@ -85,6 +85,9 @@ MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passage
 SEMANTIC_PASSAGES = 2  # ... and only the strongest of those are embedded (the rest: lexical only)
 SAME_CLAIM_SIMILARITY = 70  # rapidfuzz token_set_ratio from which two wordings say the same
 RECHECKED_SENTENCES = 3  # sentences of a short post looked at when two debunks compete
+# A passage of up to this many words is also embedded as the glossary renders it into the base's
+# other languages (a claim is a sentence; a post's filler, rendered, reaches other debunks).
+RENDERED_WORDS = 30
 FEATURED_CANDIDATES = 10  # candidates per passage that get features and a confidence
 # From this many wordings the semantic channel finds its nearest rows in an HNSW graph (usearch,
 # in the semantic extra) instead of scanning every vector; cosines are then computed exactly for
@@ -649,9 +652,12 @@ class Matcher:
         into each other language the base's debunks are written in (when the glossary changes a
         word).  A row's cosine is the best of theirs: e5-small reads a Kazakh message poorly,
         and the same message with its domain terms in Russian or English reaches the debunk
-        that a moderator entered in that language."""
-        own = text_language(passage)
+        that a moderator entered in that language.  A longer passage is embedded as written:
+        rendered, its filler's terms reach debunks the post does not speak of."""
         readings = [passage]
+        if len(passage.split()) > RENDERED_WORDS:
+            return readings
+        own = text_language(passage)
         for language, debunks in self._languages.items():
             if debunks > 0 and language != own:
                 rendered = self.glossary.render(passage, language)

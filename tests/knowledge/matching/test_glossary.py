@@ -113,3 +113,13 @@ def test_a_message_in_the_base_language_is_embedded_once() -> None:
     matcher.load(ENTRIES)
     matcher.match_message("Пентагон везёт биолаборатории в Казахстан")
     assert embedder.queries == ["Пентагон везёт биолаборатории в Казахстан"]
+
+
+def test_a_long_passage_is_embedded_as_written_only() -> None:
+    # rendered, a post's filler reaches debunks the post does not speak of
+    embedder = RecordingHashEmbedder()
+    matcher = Matcher(embedder=embedder, lexical_gate=None)
+    matcher.load(ENTRIES)
+    post = " ".join(["Бітімгершілік орталық НАТО ашылды."] * 8)  # 32 words, one passage
+    matcher.match_message(post)
+    assert embedder.queries == [post]
