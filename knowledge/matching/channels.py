@@ -54,7 +54,7 @@ class PassageQuery:
     word_scores: np.ndarray  # BM25 of every row over stemmed words
     gram_scores: np.ndarray  # ... over character trigrams
     bridge_scores: np.ndarray | None  # ... over the glossary's equivalents of its words
-    vector: np.ndarray | None  # the passage's sentence vector (None: not embedded)
+    vector: np.ndarray | None  # its sentence vectors, a row per reading (None: not embedded)
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,8 @@ class _Cosines:
 
 @dataclass(frozen=True)
 class SemanticChannel:
-    """Cosine of the passage's sentence vector to every row's (``nearest`` finds the closest)."""
+    """Cosine of the passage's sentence vectors to every row's, the best of its readings
+    (``nearest`` finds the closest)."""
 
     rows: TextRows
     nearest: Nearest
