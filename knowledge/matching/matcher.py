@@ -543,7 +543,7 @@ class Matcher:
             return
         entry = self._entries[slot]
         if entry is not None:
-            self._languages.subtract(_languages_of(entry))
+            self._languages -= Counter(_languages_of(entry))  # keeps only languages still held
         for row in self._slot_rows[slot]:
             self._words.remove(row)
             self._grams.remove(row)
@@ -658,8 +658,8 @@ class Matcher:
         if len(passage.split()) > RENDERED_WORDS:
             return readings
         own = text_language(passage)
-        for language, debunks in self._languages.items():
-            if debunks > 0 and language != own:
+        for language in self._languages:
+            if language != own:
                 rendered = self.glossary.render(passage, language)
                 if rendered not in readings:
                     readings.append(rendered)
@@ -737,8 +737,6 @@ class Matcher:
             def cosines(rows: np.ndarray) -> np.ndarray:
                 return np.asarray((matrix[rows] @ queries.T).max(axis=1), dtype=np.float64)
 
-            if len(queries) == 1:
-                return graph.search(queries[0], k), cosines
             return np.unique(np.concatenate([graph.search(q, k) for q in queries])), cosines
         scores = (self._matrix[:n] @ queries.T).max(axis=1)
         scores[~self._row_alive[:n]] = -1.0
