@@ -115,9 +115,29 @@ def kazakh_stem(word: str) -> str:
     """
     for suffix in _KK_SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if not _kazakh_suffix_fits(word[: -len(suffix)], suffix):
+                continue
             word = word[: -len(suffix)]
             break
     return word[:KAZAKH_STEM_LENGTH]
+
+
+# Kazakh suffixes assimilate to the sound before them: т-/қ- forms follow a voiceless consonant
+# (орталық-ты, мектеп-ке), д-/ғ- forms never do, the verbal noun -у-да follows a consonant
+# (жеткіз-уде).  So "Алматы" ends in no suffix "-ты", nor "Мәскеуде" in "-уде" (Мәскеу-де).
+_VOICELESS = frozenset("кпстфхцчшщ")  # folded: қ→к
+_VOWELS = frozenset("аеиоуыэюяё")  # folded: ә→а, і→и, ө→о, ұ/ү→у
+
+
+def _kazakh_suffix_fits(stem: str, suffix: str) -> bool:
+    last = stem[-1]
+    if suffix[0] in "тк":
+        return last in _VOICELESS
+    if suffix[0] in "дг":
+        return last not in _VOICELESS
+    if suffix in ("уда", "уде"):
+        return last not in _VOWELS
+    return True
 
 
 _stemmers = threading.local()  # PyStemmer objects are not thread-safe

@@ -88,7 +88,14 @@ def test_a_kazakh_message_is_also_embedded_in_the_words_of_a_russian_base() -> N
     # the stored wording is what the message says with its terms in Russian: only the rendering
     # can reach it (the stub's vectors of different texts are unrelated)
     embedder = RecordingHashEmbedder()
-    matcher = Matcher(embedder=embedder, lexical_gate=None)
+    glossary = Glossary(
+        [
+            {"ru": ["миротворческий"], "kk": ["бітімгершілік"], "en": ["peacekeeping"]},
+            {"ru": ["центр"], "kk": ["орталық"], "en": ["centre"]},
+            {"ru": ["НАТО"], "kk": ["НАТО"], "en": ["NATO"]},
+        ]
+    )
+    matcher = Matcher(embedder=embedder, lexical_gate=None, glossary=glossary)
     matcher.load(
         [
             DebunkEntry(
@@ -123,3 +130,20 @@ def test_a_long_passage_is_embedded_as_written_only() -> None:
     post = " ".join(["Бітімгершілік орталық НАТО ашылды."] * 8)  # 32 words, one passage
     matcher.match_message(post)
     assert embedder.queries == [post]
+
+
+def test_the_claims_verbs_bridge_languages_too() -> None:
+    """Two claims on the same nouns differ by what is done: a Kazakh message that says "supplies"
+    is answered with the Russian debunk that says so, not with the one that says "buys"."""
+    matcher = Matcher()
+    matcher.load(
+        [
+            DebunkEntry(
+                "supplies", "false", {"ru": "Казахстан тайно поставляет снаряды Украине"}, ()
+            ),
+            DebunkEntry("buys", "false", {"ru": "Казахстан закупает у Украины снаряды"}, ()),
+        ]
+    )
+    result = matcher.match_message("Қазақстан Украинаға жасырын снаряд жеткізуде")
+    assert result.matches[0].slug == "supplies"
+    assert result.matches[0].score > result.matches[1].score
