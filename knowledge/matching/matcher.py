@@ -64,7 +64,7 @@ from knowledge.matching.normalise import (
     split_sentences,
 )
 from knowledge.matching.passages import split_passages
-from knowledge.matching.stance import Stance, stance, without_denial
+from knowledge.matching.stance import Stance, claim_readings, stance
 
 _DECISION_RANK = {"none": 0, "possible": 1, "match": 2}
 
@@ -87,6 +87,7 @@ SAME_CLAIM_SIMILARITY = 70  # rapidfuzz token_set_ratio from which two wordings 
 RECHECKED_SENTENCES = 3  # sentences of a short post looked at when two debunks compete
 # A passage of up to this many words is also embedded as the glossary renders it into the base's
 # other languages (a claim is a sentence; a post's filler, rendered, reaches other debunks).
+NEAR_TIE = 0.02  # fused scores closer than this are ranked by confidence too
 RENDERED_WORDS = 30
 FEATURED_CANDIDATES = 10  # candidates per passage that get features and a confidence
 # From this many wordings the semantic channel finds its nearest rows in an HNSW graph (usearch,
@@ -578,7 +579,7 @@ class Matcher:
             appearances = self._appearance_matches(text)
             seen = {m.slug for m in appearances}
             matches = appearances[:top]
-            for cand, passage in sorted(best.values(), key=lambda held: _rank_key(held[0])):
+            for cand, passage in sorted(best.values(), key=lambda held: self._rank_key(held[0])):
                 if len(matches) >= top:
                     break
                 entry = self._entries[cand.slot]
@@ -605,11 +606,12 @@ class Matcher:
         if len(passages) > limit:
             with self._lock:
                 passages = [passages[i] for i in self._promising(passages, limit)]
-        # a passage with negations or refuting words is also matched without them (the claim a
-        # denial speaks of); each debunk keeps the stronger reading, and the passage as written
-        # goes with it, for its stance and for the reader. Both readings: a claim may itself
-        # carry a negation ("Казахстан никогда не был государством").
-        views = [(view, p) for p in passages if (view := without_denial(p)) != p]
+        # a passage with negations or refuting words is also matched as the claim a denial speaks
+        # of (without them, and the part it frames as the claim: "«…» — ложь"); each debunk
+        # keeps the strongest reading, and the passage as written goes with it, for its stance
+        # and for the reader. All readings: a claim may itself carry a negation ("Казахстан
+        # никогда не был государством").
+        views = [(view, p) for p in passages for view in claim_readings(p)]
         written = [*passages, *(p for _, p in views)]
         passages = [*passages, *(view for view, _ in views)]
         vectors: dict[int, np.ndarray] = {}
@@ -671,6 +673,16 @@ class Matcher:
             return False
         top = max(candidates, key=lambda c: c.confidence)
         return top.confidence >= self.lexical_gate and top.features["rival"] < self.thresholds.match
+
+    def _rank_key(self, cand: _Candidate) -> tuple[bool, float, float, int]:
+        """Retrieval rank: a debunk the decision answers with "match" first (each passage and
+        reading scales its fused scores its own way, so the fused scores of two readings do not
+        compare: a claim read from a denial and matched with 0.998 was ranked below a debunk
+        the message as written topped with 0.001), then the fused score, the confidence, the
+        load order.  "possible" is not lifted: ordinary messages' best candidates would be."""
+        matched = decide(cand.confidence, self.thresholds, rival=cand.features["rival"]) == "match"
+        fused = round(cand.features["fused"] + NEAR_TIE * cand.confidence, 6)
+        return (not matched, -fused, -cand.confidence, cand.slot)
 
     def _strength(self, cand: _Candidate) -> tuple[int, float, float]:
         """Which of a debunk's candidates (from different passages) speaks for it."""
@@ -950,11 +962,6 @@ def _with_stance(match: Match) -> Match:
     if "appearance" in match.evidence:  # the post itself is a recorded appearance of the claim
         return match
     return replace(match, stance=stance(match.passage, match.matched))
-
-
-def _rank_key(cand: _Candidate) -> tuple[float, float, int]:
-    """Retrieval rank: fused score (each passage's best has 1), then confidence, then load order."""
-    return (-round(cand.features["fused"], 6), -cand.confidence, cand.slot)
 
 
 def _scaled(values: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from knowledge.matching.lexical import word_terms
 from knowledge.matching.normalise import fold, split_sentences, word_set
 
-__all__ = ["Stance", "denial_cues", "stance", "without_denial"]
+__all__ = ["Stance", "claim_readings", "denial_cues", "stance", "without_denial"]
 
 Stance = Literal["repeats", "refutes", "unclear"]
 
@@ -49,11 +49,12 @@ _REFUTING_WORDS = frozenset(
         # ru
         "фейк фейком фейки неправда ложь ложью враньё вранье вброс вбросом миф мифом"
         " опроверг опровергли опровергло опровергает опровергают опровержение дезинформация"
-        " слухи выдумка выдумки"
+        " слухи выдумка выдумки беспочвенно беспочвенны необоснованно необоснованы"
         # kk
-        " жалған өтірік фейк расталмады жоққа"
+        " жалған өтірік фейк расталмады жоққа негізсіз"
         # en
-        " fake false untrue hoax myth lie lies debunked denied denies deny refuted"
+        " fake false untrue hoax myth lie lies debunked denied denies deny refuted unfounded"
+        " groundless"
         " disinformation misinformation baseless bogus nonsense reality"
     )
 )
@@ -69,10 +70,17 @@ _IDIOMS = re.compile(
             r"\bникто (?:не )?(?:говорит|пишет|расскажет|скажет|знает)\b",
             r"\bno (?:doubt|wonder)\b",
             r"\bnot only\b",
+            # "Никто так не заинтересован в этом, как США", "No country is more interested than
+            # the US": a comparative that asserts, not a negation
+            r"\bникто так не\b",
+            r"\bни(?:кто|одна страна|одно государство) (?:не )?(?:больше|сильнее)\b",
+            r"\b(?:no one|nobody|no country|none) (?:is|are|was|were) more\b",
             r"\bnobody (?:talks|tells|says|knows|reports)\b",
         )
     )
 )
+# "Claim: …", "Утверждение: …": the fact-checkers' label of a claim they go on to refute.
+_CLAIM_LABEL = re.compile(r"^\W*(?:claim|утверждение|мәлімдеме)\s*:")
 _CONTRACTED_NOT = re.compile(r"\w+n['’]t\b")
 _WORD = re.compile(r"[^\W_]+(?:['’]t)?")
 NEIGHBOUR_WORDS = 8  # a sentence this short beside the aligned one is read with it
@@ -85,7 +93,7 @@ def _cues(text: str) -> tuple[int, int]:
     words = _WORD.findall(folded)
     negated = [w in _NEGATION_WORDS or bool(_KK_VERB_NEGATION.match(w)) for w in words]
     negations = len(_CONTRACTED_NOT.findall(folded)) + sum(negated)
-    refuting = 0
+    refuting = 1 if _CLAIM_LABEL.match(folded) else 0
     for i, word in enumerate(words):
         if word not in _REFUTING_WORDS:
             continue
@@ -179,3 +187,71 @@ def without_denial(text: str) -> str:
     view = re.sub(r"\s+([,.;:!?])", r"\1", re.sub(r"\s{2,}", " ", "".join(kept)))
     view = view.strip().lstrip(",.;:!?—–- ")
     return view if len(_WORD.findall(view)) >= 2 else text
+
+
+# How a denial frames the claim it denies: the claim quoted («…» — ложь), reported ("X деген
+# ақпарат жалған", "Неправда, что X", "no evidence that X", "Rumours that X are false"), labelled
+# ("Claim: X. Reality: …") or followed by its verdict after a dash ("X — это ложь, …").
+_QUOTED = re.compile(r"[«“\"„]([^«»“”\"„]+)[»”\"“]")
+_REPORTED_KK = re.compile(r"\s(?:деген|деу|дегені|дейді|дегенге)\b", re.IGNORECASE)
+_REPORTED_AFTER = re.compile(r"(?:^|[\s,:—–-])(?:что|будто|якобы|that)\s+", re.IGNORECASE)
+# "Слухи, что …", "Rumours that … are false": what is reported, whatever denies it after.
+REPORTING_WINDOW = 3  # words before "что" / "that" that may deny or report it
+_REPORTING_WORDS = frozenset(
+    fold(w)
+    for w in word_set(
+        "слухи версия информация сообщения утверждение утверждения заявление заявления мнение"
+        " rumour rumours rumor rumors claim claims report reports story idea notion allegation"
+        " allegations evidence proof доказательств доказательства подтверждений"
+    )
+)
+_LABELLED = re.compile(
+    r"\b(?:claim|утверждение|миф|myth|фейк|fake)\s*:\s*([^.!?\n]+)", re.IGNORECASE
+)
+_VERDICT_AFTER_DASH = re.compile(
+    r"^(.+?)\s+[—–-]+\s+(?:это\s+|бұл\s+|this\s+is\s+|is\s+)?(?:a\s+)?"
+    r"(?:ложь|фейк|неправда|вран[ьеё]+|миф|выдумка|өтірік|жалған|false|lie|fake|myth|hoax)\b",
+    re.IGNORECASE,
+)
+CLAIM_WORDS = 3  # a framed part shorter than this is not a claim ("Фейк: нет"), nor a quote of
+# this length (a name: «Пояс и путь»)
+
+
+@lru_cache(maxsize=256)
+def claim_readings(text: str) -> tuple[str, ...]:
+    """Readings of the claim a denial speaks of, each different from ``text``: the text without
+    its negations and refuting words (:func:`without_denial`), and the part the denial frames as
+    the claim ("«Беспорядки устроил Госдеп» — это ложь, протесты начались из-за цен на газ" →
+    "Беспорядки устроил Госдеп"; "Неправда, что русских избивают" → "русских избивают"),
+    itself without its denial words.  Empty for a text with no negation or refuting word:
+    a message that denies nothing frames no claim."""
+    if not denial_cues(text) or len(text.split()) > DENIAL_VIEW_WORDS:
+        return ()
+    framed = [q for q in _QUOTED.findall(text) if len(_WORD.findall(q)) > CLAIM_WORDS]
+    if (quotative := _REPORTED_KK.search(text)) is not None:  # "X деген ақпарат жалған"
+        framed.append(text[: quotative.start()])
+    if (reported := _reported(text)) is not None:
+        framed.append(reported)
+    framed += _LABELLED.findall(text)
+    if (dash := _VERDICT_AFTER_DASH.search(text)) is not None:
+        framed.append(dash.group(1))
+    readings = [without_denial(text)]
+    for part in framed:
+        part = part.strip(' ,.;:!?—–-«»"“”„')
+        if len(_WORD.findall(part)) >= CLAIM_WORDS:
+            readings.append(without_denial(part))
+    return tuple(r for r in dict.fromkeys(readings) if r != text)
+
+
+def _reported(text: str) -> str | None:
+    """The clause a denial reports ("Неправда, что X", "no evidence that X", "Rumours that X are
+    false"): after a "что" / "that" right after a denial word or a reporting noun ("that" alone
+    is as often a pronoun: "No clue who is inside that costume")."""
+    for found in _REPORTED_AFTER.finditer(text):
+        before = split_sentences(text[: found.start()])
+        sentence = before[-1] if before else ""
+        words = _WORD.findall(fold(sentence))[-REPORTING_WINDOW:]
+        if denial_cues(" ".join(words)) or (words and words[-1] in _REPORTING_WORDS):
+            clause = split_sentences(text[found.end() :])
+            return clause[0] if clause else None
+    return None

@@ -530,3 +530,52 @@ def test_a_claim_that_repeats_its_title_adds_no_document() -> None:
     assert m._row_document.sum() == 0
     m.load(DEBUNKS[:1])
     assert m._row_document.sum() == 2  # ru and kk: title + claim; en has no claim
+
+
+def _held(entries: list[DebunkEntry], held: list[tuple[float, float, float]]) -> Matcher:
+    """A matcher whose candidates for any message are ``held``: per debunk, in load order, the
+    (fused score, rival, confidence) its strongest passage or reading gave it."""
+    from knowledge.matching.matcher import _Candidate
+
+    class Held(Matcher):
+        def _collect(self, passages, best, **_):  # type: ignore[no-untyped-def]
+            for slot, (fused, rival, confidence) in enumerate(held):
+                features = {"fused": fused, "rival": rival}
+                cand = _Candidate(slot, self._slot_rows[slot][0], features, confidence)
+                best[slot] = (cand, passages[0])
+
+    matcher = Held()
+    matcher.load(entries)
+    return matcher
+
+
+def test_a_debunk_the_decision_answers_is_ranked_before_one_it_does_not() -> None:
+    """Fused scores of two readings of a message do not compare: a reading decided lexically has
+    no semantic share.  Seen on a Kazakh denial: its claim reading matched the biolabs debunk with
+    0.998, an unrelated debunk topped the reading as written with 0.001 and a higher fused score,
+    and the reader was answered "none"."""
+    matcher = _held(
+        [
+            DebunkEntry("nato", "false", {"ru": "В Алматы открыли центр НАТО"}, ()),
+            DebunkEntry("labs", "false", {"en": "Pentagon biolabs are moved to Kazakhstan"}, ()),
+        ],
+        [(0.787, 0.998, 0.001), (0.751, 0.001, 0.998)],
+    )
+    result = matcher.match_message("Украинадан Қазақстанға 30 биозертхана көшіріледі деген хабар")
+    assert [m.slug for m in result.matches] == ["labs", "nato"]
+    assert result.verdict == "match"
+
+
+def test_a_near_tie_of_fused_scores_is_ranked_by_confidence() -> None:
+    """Fused scores 0.0001 apart say nothing about which debunk is meant; the decision's
+    confidence does (seen on "Almatyda NATO-nyn bitimgershilik ortalygy ashylypty", whose
+    debunk came second to a NATO exercise's by 0.0001)."""
+    matcher = _held(
+        [
+            DebunkEntry("exercise", "false", {"en": "NATO exercise BALTOPS is anti-Russian"}, ()),
+            DebunkEntry("centre", "false", {"en": "NATO peacekeeping centre opened in Almaty"}, ()),
+        ],
+        [(0.8701, 0.2, 0.12), (0.8700, 0.1, 0.22)],
+    )
+    result = matcher.match_message("Almatyda NATO-nyn bitimgershilik ortalygy ashylypty")
+    assert [m.slug for m in result.matches] == ["centre", "exercise"]
