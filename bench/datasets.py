@@ -277,6 +277,7 @@ REALISTIC_SETS = {  # name -> file (schema in bench/data/README.md)
     "euvsdisinfo messages": REPO / "bench" / "data" / "realistic_euvsdisinfo_messages.json",
     "negatives": REPO / "bench" / "data" / "realistic_negatives.json",
     "denials": REPO / "bench" / "data" / "realistic_denials.json",
+    "denials, second set": REPO / "bench" / "data" / "realistic_denials_second.json",
 }
 
 

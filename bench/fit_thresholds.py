@@ -66,8 +66,14 @@ GRID = np.round(np.arange(0.05, 1.0, 0.005), 3)
 REALISTIC_SEED = "realistic seed"
 REALISTIC_FULL = "realistic seed + EUvsDisinfo"
 REALISTIC_SETS_OF_BASE = {
-    REALISTIC_SEED: ("seed messages", "negatives", "denials"),
-    REALISTIC_FULL: ("seed messages", "euvsdisinfo messages", "negatives", "denials"),
+    REALISTIC_SEED: ("seed messages", "negatives", "denials", "denials, second set"),
+    REALISTIC_FULL: (
+        "seed messages",
+        "euvsdisinfo messages",
+        "negatives",
+        "denials",
+        "denials, second set",
+    ),
 }
 
 

@@ -223,7 +223,8 @@ def print_tables(outcomes: list[Outcome]) -> None:
     by_set: dict[str, list[Outcome]] = {}
     for o in outcomes:
         by_set.setdefault(o.set_name, []).append(o)
-    positives = {k: v for k, v in by_set.items() if k not in ("negatives", "denials")}
+    denials = {k: v for k, v in by_set.items() if all(o.item.form == "denial" for o in v)}
+    positives = {k: v for k, v in by_set.items() if k != "negatives" and k not in denials}
     if positives:
         print_block(
             f"{'positives':<34}{'n':>5}{'first':>8}{'right1st':>10}{'match':>8}"
@@ -239,11 +240,13 @@ def print_tables(outcomes: list[Outcome]) -> None:
             {"negatives": by_set["negatives"]},
             negative_row,
         )
-    if "denials" in by_set:
+    if denials:
+        if len(denials) > 1:
+            denials["all denials"] = [o for rows in denials.values() for o in rows]
         print_block(
             f"{'denials':<34}{'n':>5}{'badge':>7}{'refutes':>9}{'first':>8}{'match':>8}"
             f"{'possible':>10}{'none':>7}",
-            {"denials": by_set["denials"]},
+            denials,
             denial_row,
             '  badge: answered match without stance "refutes" (told "false"); refutes: stance'
             " refutes on the right debunk, answered match or possible",
@@ -293,20 +296,24 @@ def counts(outcomes: list[Outcome]) -> dict[str, int]:
 
 def print_misses(outcomes: list[Outcome]) -> None:
     """Each message answered wrongly: a positive whose right debunk is not first or is answered
-    none, a true/unrelated message answered match or possible, a denial told "false"."""
+    none, a true/unrelated message answered match or possible, a denial told "false" or not
+    recognised as refuting its debunk (its stance shown after its verdict)."""
     print("\nmisses (verdict, confidence, what was ranked first, the message):")
     for o in outcomes:
         if o.item.slug is None:
             missed = o.verdict != "none"
         elif o.item.form == "denial":
-            missed = o.false_badge()
+            missed = o.false_badge() or not (
+                o.right and o.stance == "refutes" and o.verdict != "none"
+            )
         else:
             missed = not o.right or o.verdict == "none"
         if missed:
             text = " ".join(o.item.text.split())
             text = text if len(text) <= 90 else text[:87] + "..."
+            verdict = o.verdict if o.item.form != "denial" else f"{o.verdict}/{o.stance or '-'}"
             print(
-                f"  {o.set_name[:9]:<9} {o.item.lang} {o.verdict:<8} {o.score:.3f}"
+                f"  {o.set_name[:9]:<9} {o.item.lang} {verdict:<8} {o.score:.3f}"
                 f" {(o.top or '-')[:40]:<40}  {text}"
             )
 

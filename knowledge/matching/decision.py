@@ -86,17 +86,17 @@ LEXICAL_CALIBRATION = Calibration(
     },
 )
 SEMANTIC_CALIBRATION = Calibration(
-    intercept=-44.1695,
+    intercept=-44.7024,
     weights={
-        "word_cov": 2.5029,
-        "query_cov": 6.3058,
-        "fuzzy": 0.8007,
-        "semantic": 41.9741,
-        "qlen": 1.3355,
+        "word_cov": 2.3591,
+        "query_cov": 6.0209,
+        "fuzzy": 1.0429,
+        "semantic": 42.1825,
+        "qlen": 1.4460,
     },
 )
-FITTED_MATCH = 0.886
-FITTED_POSSIBLE = 0.209
+FITTED_MATCH = 0.871
+FITTED_POSSIBLE = 0.196
 # END FITTED
 
 
