@@ -85,9 +85,11 @@ MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passage
 SEMANTIC_PASSAGES = 2  # ... and only the strongest of those are embedded (the rest: lexical only)
 SAME_CLAIM_SIMILARITY = 70  # rapidfuzz token_set_ratio from which two wordings say the same
 RECHECKED_SENTENCES = 3  # sentences of a short post looked at when two debunks compete
+# The confidence's share of the rank (fused + NEAR_TIE × confidence): fused scores this close
+# say nothing about which debunk is meant, the decision's confidence does.
+NEAR_TIE = 0.02
 # A passage of up to this many words is also embedded as the glossary renders it into the base's
 # other languages (a claim is a sentence; a post's filler, rendered, reaches other debunks).
-NEAR_TIE = 0.02  # fused scores closer than this are ranked by confidence too
 RENDERED_WORDS = 30
 FEATURED_CANDIDATES = 10  # candidates per passage that get features and a confidence
 # From this many wordings the semantic channel finds its nearest rows in an HNSW graph (usearch,
@@ -678,8 +680,9 @@ class Matcher:
         """Retrieval rank: a debunk the decision answers with "match" first (each passage and
         reading scales its fused scores its own way, so the fused scores of two readings do not
         compare: a claim read from a denial and matched with 0.998 was ranked below a debunk
-        the message as written topped with 0.001), then the fused score, the confidence, the
-        load order.  "possible" is not lifted: ordinary messages' best candidates would be."""
+        the message as written topped with 0.001), then the fused score with a small share of
+        the confidence (near-ties), the confidence, the load order.  "possible" is not lifted:
+        ordinary messages' best candidates would be, and offered more often."""
         matched = decide(cand.confidence, self.thresholds, rival=cand.features["rival"]) == "match"
         fused = round(cand.features["fused"] + NEAR_TIE * cand.confidence, 6)
         return (not matched, -fused, -cand.confidence, cand.slot)
