@@ -83,6 +83,10 @@ class Outcome:
         """Told "false": a match whose stance is not "refutes"."""
         return (verdict or self.verdict) == "match" and self.stance != "refutes"
 
+    def recognised(self, verdict: str | None = None) -> bool:
+        """A denial recognised: the right debunk, offered, with the stance "refutes"."""
+        return self.right and self.stance == "refutes" and (verdict or self.verdict) != "none"
+
 
 # ---------------------------------------------------------------------------- running
 
@@ -173,7 +177,7 @@ def negative_row(label: str, rows: list[Outcome]) -> str:
 def denial_row(label: str, rows: list[Outcome]) -> str:
     n = len(rows)
     badge = sum(o.false_badge() for o in rows)
-    refutes = sum(o.right and o.stance == "refutes" and o.verdict != "none" for o in rows)
+    refutes = sum(o.recognised() for o in rows)
     first = sum(o.right for o in rows)
     match = sum(o.verdict == "match" for o in rows)
     possible = sum(o.verdict == "possible" for o in rows)
@@ -274,9 +278,7 @@ def acceptance(outcomes: list[Outcome], verdict_of: Callable[[Outcome], str]) ->
         "true/unrelated answered match": ratio(share(verdict_of(o) == "match" for o in neg)),
         "true/unrelated answered possible": ratio(share(verdict_of(o) == "possible" for o in neg)),
         "denials with the false badge": ratio(share(o.false_badge(verdict_of(o)) for o in den)),
-        "denials refutes + right debunk": ratio(
-            share(o.right and o.stance == "refutes" and verdict_of(o) != "none" for o in den)
-        ),
+        "denials refutes + right debunk": ratio(share(o.recognised(verdict_of(o)) for o in den)),
     }
 
 
@@ -303,9 +305,7 @@ def print_misses(outcomes: list[Outcome]) -> None:
         if o.item.slug is None:
             missed = o.verdict != "none"
         elif o.item.form == "denial":
-            missed = o.false_badge() or not (
-                o.right and o.stance == "refutes" and o.verdict != "none"
-            )
+            missed = o.false_badge() or not o.recognised()
         else:
             missed = not o.right or o.verdict == "none"
         if missed:

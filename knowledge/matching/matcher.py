@@ -683,14 +683,15 @@ class Matcher:
         the message as written topped with 0.001), then the fused score with a small share of
         the confidence (near-ties), the confidence, the load order.  "possible" is not lifted:
         ordinary messages' best candidates would be, and offered more often."""
-        matched = decide(cand.confidence, self.thresholds, rival=cand.features["rival"]) == "match"
         fused = round(cand.features["fused"] + NEAR_TIE * cand.confidence, 6)
-        return (not matched, -fused, -cand.confidence, cand.slot)
+        return (self._decision(cand) != "match", -fused, -cand.confidence, cand.slot)
 
     def _strength(self, cand: _Candidate) -> tuple[int, float, float]:
         """Which of a debunk's candidates (from different passages) speaks for it."""
-        decision = decide(cand.confidence, self.thresholds, rival=cand.features["rival"])
-        return _DECISION_RANK[decision], cand.confidence, cand.features["fused"]
+        return _DECISION_RANK[self._decision(cand)], cand.confidence, cand.features["fused"]
+
+    def _decision(self, cand: _Candidate) -> str:
+        return decide(cand.confidence, self.thresholds, rival=cand.features["rival"])
 
     def _several_claims(self, best: dict[int, tuple[_Candidate, str]]) -> bool:
         """True when two debunks with different claims are both half-way to a match."""
@@ -715,7 +716,7 @@ class Matcher:
         return Match(
             slug=entry.slug,
             score=round(cand.confidence, 4),
-            decision=decide(cand.confidence, self.thresholds, rival=cand.features["rival"]),
+            decision=self._decision(cand),
             matched=self._row_text[cand.row],
             passage=passage,
             evidence={k: round(v, 4) for k, v in cand.features.items()},

@@ -80,7 +80,8 @@ _IDIOMS = re.compile(
     )
 )
 # "Claim: …", "Утверждение: …": the fact-checkers' label of a claim they go on to refute.
-_CLAIM_LABEL = re.compile(r"^\W*(?:claim|утверждение|мәлімдеме)\s*:")
+_CLAIM_LABELS = "claim|утверждение|мәлімдеме"
+_CLAIM_LABEL = re.compile(rf"^\W*(?:{_CLAIM_LABELS})\s*:")
 _CONTRACTED_NOT = re.compile(r"\w+n['’]t\b")
 _WORD = re.compile(r"[^\W_]+(?:['’]t)?")
 NEIGHBOUR_WORDS = 8  # a sentence this short beside the aligned one is read with it
@@ -206,7 +207,7 @@ _REPORTING_WORDS = frozenset(
     )
 )
 _LABELLED = re.compile(
-    r"\b(?:claim|утверждение|миф|myth|фейк|fake)\s*:\s*([^.!?\n]+)", re.IGNORECASE
+    rf"\b(?:{_CLAIM_LABELS}|миф|myth|фейк|fake)\s*:\s*([^.!?\n]+)", re.IGNORECASE
 )
 _VERDICT_AFTER_DASH = re.compile(
     r"^(.+?)\s+[—–-]+\s+(?:это\s+|бұл\s+|this\s+is\s+|is\s+)?(?:a\s+)?"
