@@ -322,42 +322,71 @@ def print_misses(outcomes: list[Outcome]) -> None:
 
 
 Fit = fitting.Fit
-FoldFit = tuple[Calibration, Calibration, Thresholds]  # (this mode's, lexical, thresholds)
 
 
-def fold_fits(semantic: Fit, lexical: Fit | None) -> list[FoldFit]:
-    """Per fold: the calibration of the mode, the lexical one (a passage matched without its
-    vector uses it) and the thresholds both modes share, all fitted without the fold."""
-    lex = lexical or semantic
+@dataclass(frozen=True)
+class FoldFit:
+    """What one fold's messages are matched with, all fitted without them."""
+
+    calibration: Calibration  # the mode's decision
+    ranking: Calibration  # the mode's ranking
+    lexical: Calibration  # a passage matched without its vector: the lexical calibration
+    thresholds: Thresholds  # the mode's decision's
+    ranking_thresholds: Thresholds  # the ranking's, both modes' (they decide lexically too)
+
+
+def fold_fits(semantic: Fit, lexical_fit: Fit | None) -> list[FoldFit]:
+    """Per fold: the mode's calibrations, the lexical ones (a passage matched without its vector
+    uses them) and the thresholds both modes share."""
+    lex = lexical_fit or semantic
     return [
-        (cal, lex_cal, fitting.combined(lex_th, th))
-        for (cal, th), (lex_cal, lex_th) in zip(semantic.folds, lex.folds, strict=True)
+        FoldFit(
+            mode.calibration,
+            mode.ranking,
+            lexical.calibration,
+            mode.thresholds,
+            fitting.combined(lexical.ranking_thresholds, mode.ranking_thresholds),
+        )
+        for mode, lexical in zip(semantic.folds, lex.folds, strict=True)
     ]
 
 
 def run_held_out(matcher: Matcher, base: str, fits: list[FoldFit], label: str) -> list[Outcome]:
     """Every message of ``base``'s sets matched with the fit of the folds it was left out of."""
     fold_of = fitting.realistic_folds()
-    shipped = (matcher.calibration, matcher.thresholds, matcher_module.LEXICAL_CALIBRATION)
+    shipped = (
+        matcher.calibration,
+        matcher.ranking,
+        matcher.thresholds,
+        matcher.ranking_thresholds,
+        matcher_module.LEXICAL_CALIBRATION,
+    )
     outcomes: list[Outcome] = []
     try:
-        for f, (calibration, lexical, thresholds) in enumerate(fits):
-            matcher.calibration, matcher.thresholds = calibration, thresholds
-            matcher_module.LEXICAL_CALIBRATION = lexical
+        for f, fit in enumerate(fits):
+            matcher.calibration, matcher.ranking = fit.calibration, fit.ranking
+            matcher.thresholds, matcher.ranking_thresholds = fit.thresholds, fit.ranking_thresholds
+            matcher_module.LEXICAL_CALIBRATION = fit.lexical
             chosen: dict[str, list[data.RealisticItem]] = {}
             for name, i, item in fitting.realistic_items(base):
                 if fold_of[(name, i)] == f:
                     chosen.setdefault(name, []).append(item)
             outcomes += run(matcher, chosen, f"{label}, fold {f + 1}")
     finally:
-        matcher.calibration, matcher.thresholds, matcher_module.LEXICAL_CALIBRATION = shipped
+        (
+            matcher.calibration,
+            matcher.ranking,
+            matcher.thresholds,
+            matcher.ranking_thresholds,
+            matcher_module.LEXICAL_CALIBRATION,
+        ) = shipped
     return outcomes
 
 
 def compare(held_out: list[Outcome], shipped: list[Outcome], fits: list[FoldFit]) -> None:
     cv = acceptance(held_out, lambda o: o.verdict)
     now = acceptance(shipped, lambda o: o.verdict)
-    spread = ", ".join(f"{th.match:.3f}/{th.possible:.3f}" for _, _, th in fits)
+    spread = ", ".join(f"{fit.thresholds.match:.3f}/{fit.thresholds.possible:.3f}" for fit in fits)
     print(f"\nper fold thresholds (match/possible): {spread}")
     print(f"{'measure':<36}{'held out':>10}{'decision.py':>13}")
     for name in TARGETS:

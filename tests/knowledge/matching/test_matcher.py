@@ -532,19 +532,28 @@ def test_a_claim_that_repeats_its_title_adds_no_document() -> None:
     assert m._row_document.sum() == 2  # ru and kk: title + claim; en has no claim
 
 
-def _held(entries: list[DebunkEntry], held: list[tuple[float, float, float]]) -> Matcher:
+def _held(
+    entries: list[DebunkEntry],
+    held: list[tuple[float, float, float]],
+    confidences: list[float] | None = None,
+    thresholds: Thresholds | None = None,
+) -> Matcher:
     """A matcher whose candidates for any message are ``held``: per debunk, in load order, the
-    (fused score, rival, confidence) its strongest passage or reading gave it."""
+    (fused score, rival, standing) its strongest passage or reading gave it; its decision's
+    confidence is the standing unless ``confidences`` says otherwise."""
     from knowledge.matching.matcher import _Candidate
 
     class Held(Matcher):
         def _collect(self, passages, best, **_):  # type: ignore[no-untyped-def]
-            for slot, (fused, rival, confidence) in enumerate(held):
+            for slot, (fused, rival, standing) in enumerate(held):
                 features = {"fused": fused, "rival": rival}
-                cand = _Candidate(slot, self._slot_rows[slot][0], features, confidence)
+                confidence = confidences[slot] if confidences else standing
+                cand = _Candidate(
+                    slot, self._slot_rows[slot][0], features, confidence, standing, rival
+                )
                 best[slot] = (cand, passages[0])
 
-    matcher = Held()
+    matcher = Held(thresholds=thresholds)
     matcher.load(entries)
     return matcher
 
@@ -579,3 +588,23 @@ def test_a_near_tie_of_fused_scores_is_ranked_by_confidence() -> None:
     )
     result = matcher.match_message("Almatyda NATO-nyn bitimgershilik ortalygy ashylypty")
     assert [m.slug for m in result.matches] == ["centre", "exercise"]
+
+
+def test_the_ranking_orders_the_debunks_and_the_decision_answers_the_reader() -> None:
+    """Two calibrations of the same features: the ranking's standing orders the candidates (it
+    learnt the right debunk against the distractors under it), the decision's confidence is
+    what the reader is answered and shown about each (it learnt whether the debunk ranked first
+    answers the message)."""
+    matcher = _held(
+        [
+            DebunkEntry("exercise", "false", {"en": "NATO exercise BALTOPS is anti-Russian"}, ()),
+            DebunkEntry("centre", "false", {"en": "NATO peacekeeping centre opened in Almaty"}, ()),
+        ],
+        [(0.8701, 0.2, 0.12), (0.8700, 0.1, 0.22)],
+        confidences=[0.7, 0.6],
+        thresholds=Thresholds(match=0.95, possible=0.5),
+    )
+    result = matcher.match_message("Almatyda NATO-nyn bitimgershilik ortalygy ashylypty")
+    assert [m.slug for m in result.matches] == ["centre", "exercise"]
+    assert [m.score for m in result.matches] == [0.6, 0.7]
+    assert result.verdict == "possible"
