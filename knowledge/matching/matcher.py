@@ -921,16 +921,17 @@ class Matcher:
             cand = _Candidate(slot=int(slots[i]), row=row, features=features)
             if claim_sized:
                 cand.confidence = calibration.confidence(features)
-                cand.standing = ranking.confidence(features)
+                cand.standing = (
+                    cand.confidence if ranking is calibration else ranking.confidence(features)
+                )
             candidates.append(cand)
-        confidences = np.array([c.confidence for c in candidates])
-        standings = np.array([c.standing for c in candidates])
-        for cand, rival, standing_rival in zip(
-            candidates,
-            runner_up(confidences).tolist(),
-            runner_up(standings).tolist(),
-            strict=True,
-        ):
+        rivals = runner_up(np.array([c.confidence for c in candidates])).tolist()
+        standing_rivals = (
+            rivals
+            if ranking is calibration
+            else runner_up(np.array([c.standing for c in candidates])).tolist()
+        )
+        for cand, rival, standing_rival in zip(candidates, rivals, standing_rivals, strict=True):
             cand.features["rival"] = rival
             cand.standing_rival = standing_rival
         return candidates
