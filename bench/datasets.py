@@ -4,11 +4,15 @@ on-disk vector cache (bench/.cache/, gitignored) so reruns do not re-embed."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import csv
+import fcntl
 import hashlib
 import json
+import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +33,7 @@ EUVSDISINFO = SHARED / "euvsdisinfo" / "posts.csv"
 SEED_PACK = REPO / "knowledge" / "packs" / "seed.json"
 MULTILINGUAL_EVAL = REPO / "bench" / "data" / "multilingual_eval.json"
 CACHE = REPO / "bench" / ".cache"
+SAVE_SECONDS = 60.0  # a vector cache is written at most this often (and at exit)
 
 
 def add_data_option(parser: argparse.ArgumentParser) -> None:
@@ -184,6 +189,8 @@ class DiskVectorCache:
         self.path = CACHE / f"{name}.npz"
         self._vectors: dict[str, np.ndarray] = {}
         self._dirty = False
+        self._saved = time.monotonic()
+        atexit.register(self.save)  # what came in since the last save
         if self.path.exists():
             with np.load(self.path) as data:
                 keys = data["keys"]
@@ -207,21 +214,28 @@ class DiskVectorCache:
         for text, v in vectors.items():
             self._vectors[self._key(model_id, text)] = np.asarray(v, dtype=np.float32)
         self._dirty = True
-        if save:
+        # the matcher stores every batch of 64: rewriting a file of 10k+ vectors each time made
+        # a first embedding of the CLEF claims take several times as long
+        if save and time.monotonic() - self._saved >= SAVE_SECONDS:
             self.save()
 
     def save(self) -> None:
         if not self._dirty or not self._vectors:
             return
-        if self.path.exists():  # another bench may have saved meanwhile: keep its vectors too
-            with np.load(self.path) as data:
-                for key, vector in zip(data["keys"].tolist(), data["vectors"], strict=True):
-                    self._vectors.setdefault(key, vector)
-        keys = np.array(list(self._vectors.keys()))
-        matrix = np.stack(list(self._vectors.values())).astype(np.float32)
-        tmp = self.path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=keys, vectors=matrix)
-        tmp.replace(self.path)
+        # benches run side by side share the file: one writer at a time, each merging what the
+        # others saved meanwhile (two writers of one temporary file once left it unreadable)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self.path.exists():
+                with np.load(self.path) as data:
+                    for key, vector in zip(data["keys"].tolist(), data["vectors"], strict=True):
+                        self._vectors.setdefault(key, vector)
+            keys = np.array(list(self._vectors.keys()))
+            matrix = np.stack(list(self._vectors.values())).astype(np.float32)
+            tmp = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp.npz")
+            np.savez(tmp, keys=keys, vectors=matrix)
+            tmp.replace(self.path)
+        self._saved = time.monotonic()
         self._dirty = False
 
 

@@ -101,29 +101,29 @@ LEXICAL_CALIBRATION = Calibration(
     },
 )
 SEMANTIC_CALIBRATION = Calibration(
-    intercept=-43.2510,
+    intercept=-54.3675,
     weights={
-        "word_cov": 0.5438,
-        "query_cov": 5.5183,
-        "fuzzy": 0.1937,
-        "semantic": 43.2248,
-        "qlen": 1.6991,
+        "word_cov": 0.0376,
+        "query_cov": 4.6512,
+        "fuzzy": -0.3171,
+        "semantic": 56.8502,
+        "qlen": 1.7673,
     },
 )
 SEMANTIC_RANKING = Calibration(
-    intercept=-44.9070,
+    intercept=-55.3426,
     weights={
-        "word_cov": 2.2947,
-        "query_cov": 6.0379,
-        "fuzzy": 1.0676,
-        "semantic": 42.4122,
-        "qlen": 1.4404,
+        "word_cov": 1.8422,
+        "query_cov": 5.5997,
+        "fuzzy": 0.8043,
+        "semantic": 54.7735,
+        "qlen": 1.5330,
     },
 )
-FITTED_MATCH = 0.954
-FITTED_POSSIBLE = 0.58
-RANKING_MATCH = 0.861
-RANKING_POSSIBLE = 0.197
+FITTED_MATCH = 0.949
+FITTED_POSSIBLE = 0.558
+RANKING_MATCH = 0.859
+RANKING_POSSIBLE = 0.148
 # END FITTED
 
 

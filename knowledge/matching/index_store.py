@@ -154,9 +154,9 @@ class IndexStore:
             self._damaged.add(path)
             return False
         vectors, graph, pending = None, None, 0
-        embedder = matcher.embedder
-        if embedder is not None and state.row_clean:
-            model = _model_key(embedder.model_id)
+        space = matcher.vector_space
+        if space is not None and state.row_clean:
+            model = _model_key(space)
             vectors = self._read_vectors(path / f"vectors-{model}.npy", len(state.row_clean))
             if vectors is None:
                 vectors, pending = matcher.vectors_of(
@@ -172,8 +172,8 @@ class IndexStore:
             log.warning(DAMAGED, path, error)
             self._damaged.add(path)
             return False
-        if vectors is not None and graph is None and embedder is not None:
-            self._write_graph(path, _model_key(embedder.model_id), matcher)
+        if vectors is not None and graph is None and space is not None:
+            self._write_graph(path, _model_key(space), matcher)
         log.info("matcher index read from %s", path)
         return True
 
@@ -234,9 +234,9 @@ class IndexStore:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._write_state(path, key, state)
             vectors = matcher.row_vectors()
-            embedder = matcher.embedder
-            if vectors is not None and embedder is not None and len(vectors):
-                model = _model_key(embedder.model_id)
+            space = matcher.vector_space
+            if vectors is not None and space is not None and len(vectors):
+                model = _model_key(space)
                 self._write_vectors(path, model, vectors)
                 self._write_graph(path, model, matcher)
             self._prune(keep=path)

@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
+from typing import Literal
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -57,6 +58,7 @@ from knowledge.matching.embedding import (
     stored_vectors,
 )
 from knowledge.matching.glossary import Glossary, default_glossary
+from knowledge.matching.language_offsets import LanguageOffsets, fitted_offsets
 from knowledge.matching.languages import text_language
 from knowledge.matching.lexical import SparseIndex, char_ngrams, top_rows, word_terms
 from knowledge.matching.normalise import (
@@ -213,9 +215,17 @@ class Matcher:
         vectors: VectorCache | None = None,
         lexical_gate: float | None = LEXICAL_GATE,
         glossary: Glossary | None = None,
+        language_offsets: LanguageOffsets | Literal["fitted"] | None = "fitted",
     ) -> None:
         self.thresholds = thresholds or fitted_thresholds(embedder is not None)
         self.embedder = embedder
+        # taken off every vector (see language_offsets.py); "fitted": the shipped ones for this
+        # embedder's model, if any
+        self.language_offsets = (
+            (fitted_offsets(embedder.model_id) if embedder is not None else None)
+            if language_offsets == "fitted"
+            else language_offsets
+        )
         self.lexical_gate = lexical_gate  # None: every passage is embedded
         # equivalent terms across ru/kk/en (Glossary([]): none)
         self.glossary = glossary if glossary is not None else default_glossary()
@@ -348,9 +358,24 @@ class Matcher:
         if self.embedder is None or not texts:
             return None, 0
         if not embed_missing:
-            return stored_vectors(self.embedder, self.vector_cache, texts)
-        vectors = embed_passages_cached(self.embedder, self.vector_cache, texts, progress=progress)
-        return vectors, 0
+            vectors, pending = stored_vectors(self.embedder, self.vector_cache, texts)
+        else:
+            vectors = embed_passages_cached(
+                self.embedder, self.vector_cache, texts, progress=progress
+            )
+            pending = 0
+        if vectors is not None and self.language_offsets is not None:
+            vectors = self.language_offsets.passages(vectors, texts)
+        return vectors, pending
+
+    @property
+    def vector_space(self) -> str | None:
+        """Names the space the rows' vectors are in (the model, and the offsets taken off);
+        None without an embedder."""
+        if self.embedder is None:
+            return None
+        offsets = self.language_offsets
+        return self.embedder.model_id + ("" if offsets is None else f"-{offsets.id}")
 
     def _prepare(
         self,
@@ -644,7 +669,10 @@ class Matcher:
             if chosen:
                 with self._lock:
                     readings = [self._readings(passages[i]) for i in chosen]
-                embedded = self.embedder.embed_queries([t for r in readings for t in r])  # unlocked
+                texts = [t for r in readings for t in r]
+                embedded = self.embedder.embed_queries(texts)  # unlocked
+                if self.language_offsets is not None:
+                    embedded = self.language_offsets.queries(embedded, texts)
                 ends = np.cumsum([len(r) for r in readings]).tolist()
                 vectors = {
                     i: embedded[end - len(r) : end]
