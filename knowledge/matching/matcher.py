@@ -221,11 +221,9 @@ class Matcher:
         self.embedder = embedder
         # taken off every vector (see language_offsets.py); "fitted": the shipped ones for this
         # embedder's model, if any
-        self.language_offsets = (
-            (fitted_offsets(embedder.model_id) if embedder is not None else None)
-            if language_offsets == "fitted"
-            else language_offsets
-        )
+        if language_offsets == "fitted":
+            language_offsets = fitted_offsets(embedder.model_id) if embedder is not None else None
+        self.language_offsets = language_offsets
         self.lexical_gate = lexical_gate  # None: every passage is embedded
         # equivalent terms across ru/kk/en (Glossary([]): none)
         self.glossary = glossary if glossary is not None else default_glossary()
