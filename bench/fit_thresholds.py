@@ -5,9 +5,11 @@ the realistic sets, validated by a 5-fold cross-validation grouped by debunk.
 
 For each query, the candidates the matcher ranks first are labelled (1 = a debunk that answers
 it, 0 = anything else, every candidate of a negative query is 0) and logistic regressions on
-their features give each mode (lexical only, lexical + semantic) its two calibrations: the
-decision's, on the candidate ranked first (the one the decision is asked about), and the
-ranking's, on the first five (decision.py says what each does).  Queries:
+their features give lexical + semantic its two calibrations: the decision's, on the candidate
+ranked first (the one the decision is asked about), and the ranking's, on the first five
+(decision.py says what each does).  Lexical only, one calibration ranks and decides: the one in
+decision.py, kept (``--write-lexical`` refits it on the first five), with thresholds fitted for
+it.  Queries:
 
 * CLEF-2020 train against its 10.4k claims (trains the calibration only: its near-duplicate
   claims make its top-1 ambiguous);
@@ -23,7 +25,8 @@ Thresholds are then chosen on the best candidate of every query:
   sets' positives are right at least 98% of the time and at most 1% of the negatives are
   told "false" against each base (answered "match" without refuting the claim: a true message
   that denies the claim, "Минобороны опровергло открытие центра НАТО", is shown the card and
-  told it agrees with it);
+  told it agrees with it; one that names none of its candidate's names is never a "match":
+  decision.names_its_claim);
 * ``possible``: the lowest confidence that keeps chit-chat and other news "possible" at most 10%
   of the time (never above where 95% of the eval set's right answers stand), raised where needed
   until at most 13% of the realistic true/unrelated messages are offered against each base
@@ -53,7 +56,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import datasets as data
 
-from knowledge.matching.decision import CALIBRATED_FEATURES, Calibration, Thresholds
+from knowledge.matching.decision import (
+    CALIBRATED_FEATURES,
+    LEXICAL_CALIBRATION,
+    Calibration,
+    Thresholds,
+    names_its_claim,
+)
 from knowledge.matching.matcher import Match, Matcher
 from knowledge.matching.stance import stance
 
@@ -232,6 +241,11 @@ def best(q: Query, calibration: Calibration) -> tuple[float, bool]:
     return calibration.confidence(features), slug in q.relevant
 
 
+def matchable(q: Query) -> bool:
+    """Whether the candidate ranked first may be answered "match" (decision.names_its_claim)."""
+    return bool(q.candidates) and names_its_claim(q.candidates[0][1])
+
+
 def refuting(q: Query) -> bool:
     """Whether the message refutes the claim of the candidate ranked first."""
     return bool(q.candidates) and q.candidates[0][1].get("refutes", 0.0) == 1.0
@@ -246,7 +260,7 @@ def choose_thresholds(
     told_false: dict[str, list[float]] = {}  # a negative that refutes the claim is told it agrees
     for c, q in negatives:
         by_base.setdefault(q.base, []).append(c)
-        told_false.setdefault(q.base, []).append(0.0 if refuting(q) else c)
+        told_false.setdefault(q.base, []).append(0.0 if refuting(q) or not matchable(q) else c)
     realistic_by_base = {
         base: cs
         for base, cs in by_base.items()
@@ -255,7 +269,7 @@ def choose_thresholds(
     light_negatives = [(c, q) for c, q in negatives if q.kind in ("chit-chat", "other-news")]
     match = 0.99
     for t in GRID:
-        answered = [(c, ok) for c, ok, q in tops if c >= t and q.source != "clef"]
+        answered = [(c, ok) for c, ok, q in tops if c >= t and q.source != "clef" and matchable(q)]
         precision = sum(ok for _, ok in answered) / max(len(answered), 1)
         # the negatives' rate holds against each base
         neg_rate = max((sum(c >= t for c in cs) / len(cs) for cs in told_false.values()), default=0)
@@ -285,6 +299,7 @@ def choose_thresholds(
 
 def evaluate(queries: list[Query], calibration: Calibration, thresholds: Thresholds) -> str:
     tops = [(*best(q, calibration), q) for q in queries]
+    tops = [(c if matchable(q) else min(c, thresholds.match - 1e-6), ok, q) for c, ok, q in tops]
     parts = []
     for source in ("eval", "realistic"):
         pos = [(c, ok) for c, ok, q in tops if q.relevant and q.source == source]
@@ -312,19 +327,24 @@ def average(calibrations: list[Calibration]) -> Calibration:
     )
 
 
-def fit_folds(queries: list[Query], names: list[str], semantic: bool) -> list[Stages]:
+def fit_folds(
+    queries: list[Query], names: list[str], semantic: bool, kept: Calibration | None = None
+) -> list[Stages]:
     """Per fold, the decision and the ranking fitted without that fold's realistic messages
-    (CLEF and the eval set are always in the fit); lexical only, the ranking decides too."""
+    (CLEF and the eval set are always in the fit); lexical only, one calibration (``kept``, or
+    fitted) ranks and decides, cut by one pair of thresholds."""
     fits = []
     for fold in range(FOLDS):
         train = [q for q in queries if q.source != "realistic" or q.group != fold]
+        if not semantic:
+            cal = kept or fit_logistic(names, *design(train, names, RANKING_CANDIDATES))
+            thresholds = choose_thresholds(train, cal)
+            fits.append(Stages(cal, thresholds, cal, thresholds))
+            continue
         ranking = fit_logistic(names, *design(train, names, RANKING_CANDIDATES))
         ranking_thresholds = choose_thresholds(train, ranking, RANKING_OFFERED)
-        if semantic:
-            cal = fit_logistic(names, *design(train, names))
-            fits.append(Stages(cal, choose_thresholds(train, cal), ranking, ranking_thresholds))
-        else:
-            fits.append(Stages(ranking, ranking_thresholds, ranking, ranking_thresholds))
+        cal = fit_logistic(names, *design(train, names))
+        fits.append(Stages(cal, choose_thresholds(train, cal), ranking, ranking_thresholds))
     return fits
 
 
@@ -344,8 +364,11 @@ def mean_stages(folds: list[Stages]) -> Stages:
     )
 
 
-def fit_mode(semantic: bool, *, verbose: bool = True) -> Fit:
+def fit_mode(semantic: bool, *, verbose: bool = True, refit_lexical: bool = False) -> Fit:
+    """A mode's fit; lexical only, the shipped lexical calibration is kept (its thresholds are
+    fitted) unless ``refit_lexical`` (see decision.py)."""
     names = [n for n in CALIBRATED_FEATURES if semantic or not n.startswith("sem")]
+    kept = None if semantic or refit_lexical else LEXICAL_CALIBRATION
     embedder = cache = None
     if semantic:
         cache = data.passage_cache()
@@ -380,7 +403,7 @@ def fit_mode(semantic: bool, *, verbose: bool = True) -> Fit:
         )
         for base, matcher in realistic.items():
             queries += realistic_queries(matcher, base)
-        folds = fit_folds(queries, names, semantic)
+        folds = fit_folds(queries, names, semantic, kept)
         mean = mean_stages(folds)
         calibration, ranking = mean.calibration, mean.ranking
     if isinstance(embedder, data.CachingEmbedder):
@@ -404,8 +427,10 @@ def report(fit: Fit, semantic: bool) -> None:
     print(f"   in-sample: {evaluate(queries, calibration, thresholds)}")
     tops = [(*best(q, calibration), q) for q in queries]
     for t in (0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995):
-        pos = [ok and c >= t for c, ok, q in tops if q.source != "clef" and q.relevant]
-        neg = [c >= t for c, _, q in tops if not q.relevant]
+        pos = [
+            ok and c >= t and matchable(q) for c, ok, q in tops if q.source != "clef" and q.relevant
+        ]
+        neg = [c >= t and matchable(q) for c, _, q in tops if not q.relevant]
         clef = [ok for c, ok, q in tops if q.source == "clef" and c >= t]
         print(
             f"   at {t:<6} eval+realistic positives match {sum(pos) / len(pos):.3f}, negatives"
@@ -417,6 +442,7 @@ def report(fit: Fit, semantic: bool) -> None:
     for q in held:
         cal, th = fit.folds[q.group].calibration, fit.folds[q.group].thresholds
         c, ok = best(q, cal)
+        c = c if matchable(q) else 0.0
         if q.relevant:
             n_pos += 1
             pos_ok += c >= th.match and ok
@@ -437,26 +463,23 @@ def format_calibration(name: str, cal: Calibration) -> str:
     )
 
 
-def write(lexical: Fit, semantic: Fit, *, with_lexical: bool) -> None:
-    """Put the fitted values into decision.py; without ``with_lexical``, the lexical calibration
-    there is kept (see decision.py)."""
+def write(lexical: Fit, semantic: Fit) -> None:
+    """Put the fitted values into decision.py."""
     thresholds = semantic.mean.thresholds
-    ranking = combined(lexical.mean.ranking_thresholds, semantic.mean.ranking_thresholds)
-    lexical_calibration = lexical.mean.calibration
-    if not with_lexical:
-        from knowledge.matching.decision import LEXICAL_CALIBRATION
-
-        lexical_calibration = LEXICAL_CALIBRATION
+    ranking = semantic.mean.ranking_thresholds
+    lexical_thresholds = lexical.mean.thresholds
     source = DECISION_PY.read_text(encoding="utf-8")
     block = (
         "# BEGIN FITTED (bench/fit_thresholds.py --write)\n"
-        + format_calibration("LEXICAL_CALIBRATION", lexical_calibration)
+        + format_calibration("LEXICAL_CALIBRATION", lexical.mean.calibration)
         + format_calibration("SEMANTIC_CALIBRATION", semantic.mean.calibration)
         + format_calibration("SEMANTIC_RANKING", semantic.mean.ranking)
         + f"FITTED_MATCH = {thresholds.match}\n"
         + f"FITTED_POSSIBLE = {thresholds.possible}\n"
         + f"RANKING_MATCH = {ranking.match}\n"
         + f"RANKING_POSSIBLE = {ranking.possible}\n"
+        + f"LEXICAL_MATCH = {lexical_thresholds.match}\n"
+        + f"LEXICAL_POSSIBLE = {lexical_thresholds.possible}\n"
         + "# END FITTED\n"
     )
     updated, count = re.subn(
@@ -468,21 +491,13 @@ def write(lexical: Fit, semantic: Fit, *, with_lexical: bool) -> None:
     print(f"\nwrote the fitted values to {DECISION_PY.relative_to(data.REPO)}")
 
 
-def combined(lexical: Thresholds, semantic: Thresholds) -> Thresholds:
-    """The ranking's thresholds serve both modes (their calibrations, both fitted on five
-    candidates, put the standing on one scale): the stricter ``match``; ``possible`` as the
-    semantic fit chose it (the realistic sets' limit on offered true/unrelated messages is a
-    semantic-mode target)."""
-    return Thresholds(match=max(lexical.match, semantic.match), possible=semantic.possible)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update the decision module")
     parser.add_argument(
         "--write-lexical",
         action="store_true",
-        help="with --write, replace the lexical calibration too (see decision.py first)",
+        help="refit the lexical calibration too, and with --write replace it (see decision.py)",
     )
     data.add_data_option(parser)
     args = parser.parse_args()
@@ -495,13 +510,13 @@ def main() -> int:
     ):
         if not data.require(path, what):
             return 1
-    lexical = fit_mode(semantic=False)
+    lexical = fit_mode(semantic=False, refit_lexical=args.write_lexical)
     semantic = fit_mode(semantic=True)
-    ranking = combined(lexical.mean.ranking_thresholds, semantic.mean.ranking_thresholds)
     print(f"\nthe semantic decision's thresholds: {semantic.mean.thresholds}")
-    print(f"the ranking's thresholds (they decide lexically judged candidates too): {ranking}")
+    print(f"the semantic ranking's thresholds: {semantic.mean.ranking_thresholds}")
+    print(f"the lexical calibration's thresholds: {lexical.mean.thresholds}")
     if args.write:
-        write(lexical, semantic, with_lexical=args.write_lexical)
+        write(lexical, semantic)
     return 0
 
 

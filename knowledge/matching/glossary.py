@@ -27,10 +27,16 @@ _WORD = re.compile(r"[^\W_]+")
 class Glossary:
     """Stemmed term -> the stemmed terms of its equivalents in the other languages."""
 
-    def __init__(self, groups: Iterable[Mapping[str, Iterable[str]]]) -> None:
+    def __init__(
+        self, groups: Iterable[Mapping[str, Iterable[str]]], places: Iterable[str] = ()
+    ) -> None:
         self._equivalents: dict[str, set[str]] = {}
         # stemmed term -> language -> how its group is written there (the group's first word)
         self._written: dict[str, dict[str, str]] = {}
+        # terms of groups that name what a claim is about (written with a capital: НАТО,
+        # Pentagon), places apart (Алматы: where a claim is set, and much else happens)
+        self._names: set[str] = set()
+        place_words = set(places)
         for group in groups:
             members: set[str] = set()
             written: dict[str, str] = {}
@@ -38,6 +44,9 @@ class Glossary:
                 for word in words:
                     members |= stems(word, kazakh=lang == "kk")
                     written.setdefault(lang, word)
+            words_of_group = {word for words in group.values() for word in words}
+            if any(w[:1].isupper() for w in words_of_group) and not words_of_group & place_words:
+                self._names |= members
             for term in members:
                 self._equivalents.setdefault(term, set()).update(members - {term})
                 self._written.setdefault(term, written)  # a term in two groups: the first
@@ -45,10 +54,15 @@ class Glossary:
     @classmethod
     def from_file(cls, path: Path) -> Glossary:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data.get("terms", ()))
+        return cls(data.get("terms", ()), data.get("places", ()))
 
     def __len__(self) -> int:
         return len(self._equivalents)
+
+    def is_name(self, term: str) -> bool:
+        """Whether a stemmed term names what a claim is about (an alliance, a country, an agency,
+        a person), which a message repeating the claim names too, in some language."""
+        return term in self._names
 
     def equivalents(self, term: str) -> frozenset[str]:
         """The stemmed terms equivalent to ``term`` (none when it is not in the glossary)."""

@@ -263,6 +263,7 @@ _RowLists = list[tuple[int, ...]] | _PackedRows
 
 FUZZY_MIN_LENGTH = 5  # shorter terms must match exactly in coverage
 FUZZY_MIN_SIMILARITY = 0.8
+SAME_WORD_PREFIX = 4  # a key term found as another cut of the same word shares this many letters
 WEIGHTS_HELD = 4_000_000  # postings whose BM25 weights a SparseIndex keeps (float64: 32 MB)
 
 
@@ -581,24 +582,7 @@ class SparseIndex:
                 columns.setdefault(tid, len(columns))
         if not query or not columns:
             return [(0.0, 0.0)] * len(rows)
-        strs = [self._terms[tid] for tid in columns]
-        sim = process.cdist(query, strs, scorer=fuzz.ratio, dtype=np.float32) / 100.0
-        short = (
-            np.array([len(t) < FUZZY_MIN_LENGTH for t in query])[:, None]
-            | np.array([len(t) < FUZZY_MIN_LENGTH for t in strs])[None, :]
-        )
-        # typos seldom hit the first letter: "hello" is not a misspelt "shell"
-        other_start = (
-            np.array([t[0] for t in query])[:, None] != np.array([t[0] for t in strs])[None, :]
-        )
-        sim[(sim < FUZZY_MIN_SIMILARITY) | ((short | other_start) & (sim < 1.0))] = 0.0
-        if equivalents is not None:  # a word's equivalent in another language counts as found
-            vocab = self._vocab
-            for i, term in enumerate(query):
-                for other in equivalents(term):
-                    column = columns.get(vocab.get(other, -1))
-                    if column is not None:
-                        sim[i, column] = 1.0
+        sim = self._found(query, columns, equivalents)
         column_idf = self.idf(np.fromiter(columns, dtype=np.int64, count=len(columns)))
         vocab = self._vocab
         known = [vocab.get(t, -1) for t in query]
@@ -619,6 +603,75 @@ class SparseIndex:
         query_found = best_in_row @ query_idf
         row_cov = np.divide(row_found, row_weight, out=np.zeros(len(rows)), where=row_weight > 0)
         return list(zip(row_cov.tolist(), (query_found / query_weight).tolist(), strict=True))
+
+    def key_coverages(
+        self,
+        query_terms: Sequence[str],
+        rows: Sequence[int],
+        is_key: Callable[[str], bool],
+        equivalents: Callable[[str], Iterable[str]] | None = None,
+    ) -> list[float]:
+        """For each of `rows`, the IDF-weighted share of its key terms (``is_key``) found in the
+        query, as :meth:`coverages` finds them; 1.0 for a row without key terms."""
+        query = list(dict.fromkeys(query_terms))
+        keys = [[tid for tid in self._row_terms[row] if is_key(self._terms[tid])] for row in rows]
+        columns: dict[int, int] = {}
+        for ids in keys:
+            for tid in ids:
+                columns.setdefault(tid, len(columns))
+        if not columns:
+            return [1.0] * len(rows)
+        if not query:
+            return [0.0 if ids else 1.0 for ids in keys]
+        found = self._found(query, columns, equivalents).max(axis=0)
+        for tid, column in columns.items():  # or written with another ending than the stemmer
+            # left ("Ресейді" -> "ресе", "Ресей" -> "ресей"), in any of its languages
+            if found[column] < 1.0:
+                forms = {self._terms[tid], *(equivalents(self._terms[tid]) if equivalents else ())}
+                if any(_same_word(q, form) for q in query for form in forms):
+                    found[column] = 1.0
+        column_idf = self.idf(np.fromiter(columns, dtype=np.int64, count=len(columns)))
+        out = []
+        for ids in keys:
+            at = [columns[tid] for tid in ids]
+            weight = float(column_idf[at].sum())
+            out.append(float((column_idf[at] * found[at]).sum()) / weight if weight > 0 else 1.0)
+        return out
+
+    def _found(
+        self,
+        query: Sequence[str],
+        columns: Mapping[int, int],
+        equivalents: Callable[[str], Iterable[str]] | None,
+    ) -> np.ndarray:
+        """How far each query term (rows) finds each column's term: 1 spelt alike or an
+        equivalent, a typo's similarity, else 0."""
+        strs = [self._terms[tid] for tid in columns]
+        sim = process.cdist(query, strs, scorer=fuzz.ratio, dtype=np.float32) / 100.0
+        short = (
+            np.array([len(t) < FUZZY_MIN_LENGTH for t in query])[:, None]
+            | np.array([len(t) < FUZZY_MIN_LENGTH for t in strs])[None, :]
+        )
+        # typos seldom hit the first letter: "hello" is not a misspelt "shell"
+        other_start = (
+            np.array([t[0] for t in query])[:, None] != np.array([t[0] for t in strs])[None, :]
+        )
+        sim[(sim < FUZZY_MIN_SIMILARITY) | ((short | other_start) & (sim < 1.0))] = 0.0
+        if equivalents is not None:  # a word's equivalent in another language counts as found
+            vocab = self._vocab
+            for i, term in enumerate(query):
+                for other in equivalents(term):
+                    column = columns.get(vocab.get(other, -1))
+                    if column is not None:
+                        sim[i, column] = 1.0
+        return sim
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Whether two stems are one word cut at two places: one begins the other, and they share at
+    least :data:`SAME_WORD_PREFIX` letters."""
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= SAME_WORD_PREFIX and long.startswith(short)
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:

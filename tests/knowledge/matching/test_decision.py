@@ -92,3 +92,63 @@ def test_a_sibling_close_to_a_match_makes_the_reader_choose() -> None:
     thresholds = Thresholds(match=0.954, possible=0.58)
     assert decide(0.965, thresholds, rival=0.9537) == "possible"
     assert decide(0.965, thresholds, rival=0.70) == "match"  # a debunk far from a match
+
+
+class TopicEmbedder:
+    """A sentence encoder that reads a message's setting (Almaty, a centre, an opening) and not
+    what opened: a shopping centre and NATO's centre get one vector, as e5-small nearly did."""
+
+    model_id = "topic/1"
+    TOPICS = ("алмат", "almaty", "центр", "орталы", "centre", "откры", "ашыл", "open")
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        setting = [any(t in text.casefold() for t in self.TOPICS) for text in texts]
+        read = ["Almaty, a centre opened" if s else t for s, t in zip(setting, texts, strict=True)]
+        return hash_vectors(read, 64)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+
+def _topic_matcher() -> Matcher:
+    entry = DebunkEntry(
+        "nato-centre",
+        "false",
+        {"ru": CLAIM},
+        (ClaimText("ru", "В Алматы открыли миротворческий центр НАТО"),),
+    )
+    matcher = Matcher(embedder=TopicEmbedder(), lexical_gate=None)
+    matcher.load([entry, *OTHERS])
+    return matcher
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Алматыда жаңа сауда орталығы ашылды",  # a new shopping centre opened in Almaty
+        "В Алматы открыли новый торговый центр",
+        "A new shopping centre opened in Almaty",
+    ],
+)
+def test_a_message_without_the_claims_own_terms_is_never_told_false(message: str) -> None:
+    result = _topic_matcher().match_message(message)
+    top = result.matches[0]
+    assert top.slug == "nato-centre" and top.evidence["semantic"] > 0.99  # the encoder is fooled
+    assert result.verdict != "match"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Алматыда НАТО-ның бітімгершілік орталығы ашылды",
+        "NATO opened a peacekeeping centre in Almaty",
+        "В Алматы открыли миротворческий центр НАТО!!!",
+    ],
+)
+def test_a_message_with_the_claims_terms_in_any_language_is_a_match(message: str) -> None:
+    result = _topic_matcher().match_message(message)
+    assert result.matches[0].slug == "nato-centre"
+    assert result.verdict == "match"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from knowledge.matching.glossary import GLOSSARY_PATH, Glossary
+from knowledge.matching.glossary import GLOSSARY_PATH, Glossary, default_glossary
 from knowledge.matching.lexical import word_terms
 from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher
 from tests.support.embedders import hash_vectors
@@ -147,3 +147,19 @@ def test_the_claims_verbs_bridge_languages_too() -> None:
     result = matcher.match_message("Қазақстан Украинаға жасырын снаряд жеткізуде")
     assert result.matches[0].slug == "supplies"
     assert result.matches[0].score > result.matches[1].score
+
+
+def test_names_are_the_groups_written_with_a_capital_places_apart() -> None:
+    glossary = Glossary(
+        [
+            {"ru": ["НАТО"], "kk": ["НАТО"], "en": ["NATO"]},
+            {"ru": ["Алматы"], "kk": ["Алматы"], "en": ["Almaty"]},
+            {"ru": ["центр"], "kk": ["орталық"], "en": ["centre"]},
+        ],
+        places=["Алматы"],
+    )
+    assert all(glossary.is_name(t) for t in word_terms("НАТО NATO"))
+    assert not any(glossary.is_name(t) for t in word_terms("Алматы Almaty центр centre"))
+    shipped = default_glossary()
+    assert all(shipped.is_name(t) for t in word_terms("Pentagon ЦРУ Қазақстан"))
+    assert not any(shipped.is_name(t) for t in word_terms("Алматы Astana"))
