@@ -5,11 +5,9 @@ the realistic sets, validated by a 5-fold cross-validation grouped by debunk.
 
 For each query, the candidates the matcher ranks first are labelled (1 = a debunk that answers
 it, 0 = anything else, every candidate of a negative query is 0) and logistic regressions on
-their features give lexical + semantic its two calibrations: the decision's, on the candidate
-ranked first (the one the decision is asked about), and the ranking's, on the first five
-(decision.py says what each does).  Lexical only, one calibration ranks and decides: the one in
-decision.py, kept (``--write-lexical`` refits it on the first five), with thresholds fitted for
-it.  Queries:
+their features give each mode (lexical only, lexical + semantic) its two calibrations: the
+decision's, on the candidate ranked first (the one the decision is asked about), and the
+ranking's, on the first five (decision.py says what each does).  Queries:
 
 * CLEF-2020 train against its 10.4k claims (trains the calibration only: its near-duplicate
   claims make its top-1 ambiguous);
@@ -58,7 +56,7 @@ import datasets as data
 
 from knowledge.matching.decision import (
     CALIBRATED_FEATURES,
-    LEXICAL_CALIBRATION,
+    DECISION_FEATURES,
     Calibration,
     Thresholds,
     names_its_claim,
@@ -327,24 +325,20 @@ def average(calibrations: list[Calibration]) -> Calibration:
     )
 
 
-def fit_folds(
-    queries: list[Query], names: list[str], semantic: bool, kept: Calibration | None = None
-) -> list[Stages]:
+def fit_folds(queries: list[Query], names: list[str], semantic: bool) -> list[Stages]:
     """Per fold, the decision and the ranking fitted without that fold's realistic messages
-    (CLEF and the eval set are always in the fit); lexical only, one calibration (``kept``, or
-    fitted) ranks and decides, cut by one pair of thresholds."""
+    (CLEF and the eval set are always in the fit); lexical only, the ranking decides too."""
     fits = []
     for fold in range(FOLDS):
         train = [q for q in queries if q.source != "realistic" or q.group != fold]
-        if not semantic:
-            cal = kept or fit_logistic(names, *design(train, names, RANKING_CANDIDATES))
-            thresholds = choose_thresholds(train, cal)
-            fits.append(Stages(cal, thresholds, cal, thresholds))
-            continue
         ranking = fit_logistic(names, *design(train, names, RANKING_CANDIDATES))
         ranking_thresholds = choose_thresholds(train, ranking, RANKING_OFFERED)
-        cal = fit_logistic(names, *design(train, names))
-        fits.append(Stages(cal, choose_thresholds(train, cal), ranking, ranking_thresholds))
+        if semantic:
+            decision_names = [*names, *DECISION_FEATURES[len(CALIBRATED_FEATURES) :]]
+            cal = fit_logistic(decision_names, *design(train, decision_names))
+            fits.append(Stages(cal, choose_thresholds(train, cal), ranking, ranking_thresholds))
+        else:
+            fits.append(Stages(ranking, ranking_thresholds, ranking, ranking_thresholds))
     return fits
 
 
@@ -364,11 +358,8 @@ def mean_stages(folds: list[Stages]) -> Stages:
     )
 
 
-def fit_mode(semantic: bool, *, verbose: bool = True, refit_lexical: bool = False) -> Fit:
-    """A mode's fit; lexical only, the shipped lexical calibration is kept (its thresholds are
-    fitted) unless ``refit_lexical`` (see decision.py)."""
+def fit_mode(semantic: bool, *, verbose: bool = True) -> Fit:
     names = [n for n in CALIBRATED_FEATURES if semantic or not n.startswith("sem")]
-    kept = None if semantic or refit_lexical else LEXICAL_CALIBRATION
     embedder = cache = None
     if semantic:
         cache = data.passage_cache()
@@ -403,7 +394,7 @@ def fit_mode(semantic: bool, *, verbose: bool = True, refit_lexical: bool = Fals
         )
         for base, matcher in realistic.items():
             queries += realistic_queries(matcher, base)
-        folds = fit_folds(queries, names, semantic, kept)
+        folds = fit_folds(queries, names, semantic)
         mean = mean_stages(folds)
         calibration, ranking = mean.calibration, mean.ranking
     if isinstance(embedder, data.CachingEmbedder):
@@ -463,23 +454,26 @@ def format_calibration(name: str, cal: Calibration) -> str:
     )
 
 
-def write(lexical: Fit, semantic: Fit) -> None:
-    """Put the fitted values into decision.py."""
+def write(lexical: Fit, semantic: Fit, *, with_lexical: bool) -> None:
+    """Put the fitted values into decision.py; without ``with_lexical``, the lexical calibration
+    there is kept (see decision.py)."""
     thresholds = semantic.mean.thresholds
-    ranking = semantic.mean.ranking_thresholds
-    lexical_thresholds = lexical.mean.thresholds
+    ranking = combined(lexical.mean.ranking_thresholds, semantic.mean.ranking_thresholds)
+    lexical_calibration = lexical.mean.calibration
+    if not with_lexical:
+        from knowledge.matching.decision import LEXICAL_CALIBRATION
+
+        lexical_calibration = LEXICAL_CALIBRATION
     source = DECISION_PY.read_text(encoding="utf-8")
     block = (
         "# BEGIN FITTED (bench/fit_thresholds.py --write)\n"
-        + format_calibration("LEXICAL_CALIBRATION", lexical.mean.calibration)
+        + format_calibration("LEXICAL_CALIBRATION", lexical_calibration)
         + format_calibration("SEMANTIC_CALIBRATION", semantic.mean.calibration)
         + format_calibration("SEMANTIC_RANKING", semantic.mean.ranking)
         + f"FITTED_MATCH = {thresholds.match}\n"
         + f"FITTED_POSSIBLE = {thresholds.possible}\n"
         + f"RANKING_MATCH = {ranking.match}\n"
         + f"RANKING_POSSIBLE = {ranking.possible}\n"
-        + f"LEXICAL_MATCH = {lexical_thresholds.match}\n"
-        + f"LEXICAL_POSSIBLE = {lexical_thresholds.possible}\n"
         + "# END FITTED\n"
     )
     updated, count = re.subn(
@@ -491,13 +485,21 @@ def write(lexical: Fit, semantic: Fit) -> None:
     print(f"\nwrote the fitted values to {DECISION_PY.relative_to(data.REPO)}")
 
 
+def combined(lexical: Thresholds, semantic: Thresholds) -> Thresholds:
+    """The ranking's thresholds serve both modes (their calibrations, both fitted on five
+    candidates, put the standing on one scale): the stricter ``match``; ``possible`` as the
+    semantic fit chose it (the realistic sets' limit on offered true/unrelated messages is a
+    semantic-mode target)."""
+    return Thresholds(match=max(lexical.match, semantic.match), possible=semantic.possible)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update the decision module")
     parser.add_argument(
         "--write-lexical",
         action="store_true",
-        help="refit the lexical calibration too, and with --write replace it (see decision.py)",
+        help="with --write, replace the lexical calibration too (see decision.py first)",
     )
     data.add_data_option(parser)
     args = parser.parse_args()
@@ -510,13 +512,13 @@ def main() -> int:
     ):
         if not data.require(path, what):
             return 1
-    lexical = fit_mode(semantic=False, refit_lexical=args.write_lexical)
+    lexical = fit_mode(semantic=False)
     semantic = fit_mode(semantic=True)
+    ranking = combined(lexical.mean.ranking_thresholds, semantic.mean.ranking_thresholds)
     print(f"\nthe semantic decision's thresholds: {semantic.mean.thresholds}")
-    print(f"the semantic ranking's thresholds: {semantic.mean.ranking_thresholds}")
-    print(f"the lexical calibration's thresholds: {lexical.mean.thresholds}")
+    print(f"the ranking's thresholds (they decide lexically judged candidates too): {ranking}")
     if args.write:
-        write(lexical, semantic)
+        write(lexical, semantic, with_lexical=args.write_lexical)
     return 0
 
 

@@ -332,13 +332,12 @@ class FoldFit:
     ranking: Calibration  # the mode's ranking
     lexical: Calibration  # a passage matched without its vector: the lexical calibration
     thresholds: Thresholds  # the mode's decision's
-    ranking_thresholds: Thresholds  # the mode's ranking's
-    lexical_thresholds: Thresholds  # the lexical calibration's (they decide lexically judged ones)
+    ranking_thresholds: Thresholds  # the ranking's, both modes' (they decide lexically too)
 
 
 def fold_fits(semantic: Fit, lexical_fit: Fit | None) -> list[FoldFit]:
-    """Per fold: the mode's calibrations and thresholds, and the lexical ones (a passage matched
-    without its vector uses them)."""
+    """Per fold: the mode's calibrations, the lexical ones (a passage matched without its vector
+    uses them) and the thresholds both modes share."""
     lex = lexical_fit or semantic
     return [
         FoldFit(
@@ -346,8 +345,7 @@ def fold_fits(semantic: Fit, lexical_fit: Fit | None) -> list[FoldFit]:
             mode.ranking,
             lexical.calibration,
             mode.thresholds,
-            mode.ranking_thresholds,
-            lexical.thresholds,
+            fitting.combined(lexical.ranking_thresholds, mode.ranking_thresholds),
         )
         for mode, lexical in zip(semantic.folds, lex.folds, strict=True)
     ]
@@ -361,7 +359,6 @@ def run_held_out(matcher: Matcher, base: str, fits: list[FoldFit], label: str) -
         matcher.ranking,
         matcher.thresholds,
         matcher.ranking_thresholds,
-        matcher.lexical_thresholds,
         matcher_module.LEXICAL_CALIBRATION,
     )
     outcomes: list[Outcome] = []
@@ -369,7 +366,6 @@ def run_held_out(matcher: Matcher, base: str, fits: list[FoldFit], label: str) -
         for f, fit in enumerate(fits):
             matcher.calibration, matcher.ranking = fit.calibration, fit.ranking
             matcher.thresholds, matcher.ranking_thresholds = fit.thresholds, fit.ranking_thresholds
-            matcher.lexical_thresholds = fit.lexical_thresholds
             matcher_module.LEXICAL_CALIBRATION = fit.lexical
             chosen: dict[str, list[data.RealisticItem]] = {}
             for name, i, item in fitting.realistic_items(base):
@@ -382,7 +378,6 @@ def run_held_out(matcher: Matcher, base: str, fits: list[FoldFit], label: str) -
             matcher.ranking,
             matcher.thresholds,
             matcher.ranking_thresholds,
-            matcher.lexical_thresholds,
             matcher_module.LEXICAL_CALIBRATION,
         ) = shipped
     return outcomes

@@ -1,17 +1,18 @@
 """From a candidate's features to a decision: ``match``, ``possible`` or ``none``.
 
-Every candidate carries its features as evidence (:data:`FEATURES`).  A logistic calibration
-turns the absolute ones (:data:`CALIBRATED_FEATURES`: lexical coverage both ways, fuzzy
-similarity, semantic similarity, query length) into a confidence in 0..1, and :class:`Thresholds`
-cut that confidence.  The relative features (fused score and margins, normalised per query) rank
-the candidates but are not calibrated: they depend on how many debunks the base holds, so a
-confidence built on them would not carry from a 12-debunk seed pack to a 10k base.  The
+Every candidate carries its features as evidence (:data:`FEATURES`). A logistic calibration turns
+the absolute ones (:data:`CALIBRATED_FEATURES`: lexical coverage both ways, fuzzy similarity,
+semantic similarity, query length; the semantic decision's also the share of the wording's glossary
+terms the message says, :data:`DECISION_FEATURES`) into a confidence in 0..1, and
+:class:`Thresholds` cut that confidence. The relative features (fused score and margins, normalised
+per query) rank the candidates but are not calibrated: they depend on how many debunks the base
+holds, so a confidence built on them would not carry from a 12-debunk seed pack to a 10k base. The
 calibration weights and the thresholds are fitted by ``bench/fit_thresholds.py`` on CLEF-2020
-train, the project's multilingual evaluation set and the realistic sets (one-language debunks
-with one or two wordings, readers in ru/kk/en), five times, each time without one fifth of the
-realistic sets' debunks; the values below are the mean of those five fits, and
-``bench/realistic.py`` reports every realistic message as the fit that did not see it answers.
-With semantic, two calibrations of the same features.  The decision's (``SEMANTIC_CALIBRATION``)
+train, the project's multilingual evaluation set and the realistic sets (one-language debunks with
+one or two wordings, readers in ru/kk/en), five times, each time without one fifth of the realistic
+sets' debunks; the values below are the mean of those five fits, and ``bench/realistic.py`` reports
+every realistic message as the fit that did not see it answers.
+With semantic, two calibrations of these features.  The decision's (``SEMANTIC_CALIBRATION``)
 learns from each message's candidate ranked first, the one the decision is asked about: its
 confidence is the chance that the debunk ranked first answers the message, the thresholds
 (:class:`Thresholds`, the ``TEKSER_MATCH_*`` settings) cut it, and it is the score a reader is
@@ -21,8 +22,8 @@ right debunk from the distractors ranked under it; its standing, cut by its own 
 near-ties of the fused score) and chooses which passage of a post speaks for a debunk.  One
 calibration doing both spent its weights on the ranking's question and fewer right debunks
 reached the reader; one fitted on the first candidate alone ranked worse (bench/README.md).
-Lexical only, one calibration (``LEXICAL_CALIBRATION``) ranks and decides, cut by its own
-:data:`LEXICAL_THRESHOLDS`: fitted on the first candidate alone it stopped answering typos.  It
+Lexical only, one calibration (``LEXICAL_CALIBRATION``) ranks and decides, cut by
+:data:`RANKING_THRESHOLDS`: fitted on the first candidate alone it stopped answering typos.  It
 is the earlier fit on CLEF-2020 train and the multilingual set alone: refitted with the
 realistic sets, whose cross-lingual messages share no words with their debunk, it learned to
 distrust string similarity (its weight fell from 3.3 to -0.3) and no longer answered
@@ -38,9 +39,9 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "CALIBRATED_FEATURES",
+    "DECISION_FEATURES",
     "FEATURES",
     "LEXICAL_CALIBRATION",
-    "LEXICAL_THRESHOLDS",
     "RANKING_THRESHOLDS",
     "SEMANTIC_CALIBRATION",
     "SEMANTIC_RANKING",
@@ -58,6 +59,7 @@ FEATURES = (
     "word_cov",  # idf-weighted share of the matched wording's words present in the message
     "query_cov",  # idf-weighted share of the message's words present in the matched wording
     "key_cov",  # idf-weighted share of the matched wording's names (glossary) found in the message
+    "term_cov",  # the same for all its glossary terms (names, and the nouns and verbs of claims)
     "fuzzy",  # character-level similarity of message and wording (rapidfuzz, 0..1)
     "semantic",  # cosine similarity of the embeddings (0 without the semantic extra)
     "sem_margin",  # cosine minus the best other debunk's cosine
@@ -77,6 +79,11 @@ CALIBRATED_FEATURES = (
     "semantic",
     "qlen",
 )
+# The semantic decision also weighs how much of the wording's glossary terms the message says, in
+# any language: a true statement on a claim's topic shares its names and its cosine, less often
+# what the claim says of them.  The ranking does not: weighed there too, it cost CLEF-2020 dev
+# MAP@5 and the multilingual set's `match` answers (bench/README.md).
+DECISION_FEATURES = (*CALIBRATED_FEATURES, "term_cov")
 
 
 @dataclass(frozen=True)
@@ -104,31 +111,30 @@ LEXICAL_CALIBRATION = Calibration(
     },
 )
 SEMANTIC_CALIBRATION = Calibration(
-    intercept=-54.0124,
+    intercept=-50.6198,
     weights={
-        "word_cov": 0.0310,
-        "query_cov": 4.6887,
-        "fuzzy": -0.3148,
-        "semantic": 56.4033,
-        "qlen": 1.7753,
+        "word_cov": -0.9966,
+        "query_cov": 5.1575,
+        "fuzzy": 0.0709,
+        "semantic": 51.3796,
+        "qlen": 1.6467,
+        "term_cov": 2.2112,
     },
 )
 SEMANTIC_RANKING = Calibration(
-    intercept=-55.1146,
+    intercept=-55.0877,
     weights={
-        "word_cov": 1.8585,
-        "query_cov": 5.5957,
-        "fuzzy": 0.7660,
-        "semantic": 54.4568,
-        "qlen": 1.5525,
+        "word_cov": 1.8586,
+        "query_cov": 5.6006,
+        "fuzzy": 0.7670,
+        "semantic": 54.4281,
+        "qlen": 1.5513,
     },
 )
-FITTED_MATCH = 0.949
-FITTED_POSSIBLE = 0.555
+FITTED_MATCH = 0.957
+FITTED_POSSIBLE = 0.521
 RANKING_MATCH = 0.855
 RANKING_POSSIBLE = 0.147
-LEXICAL_MATCH = 0.857
-LEXICAL_POSSIBLE = 0.256
 # END FITTED
 
 
@@ -141,12 +147,8 @@ class Thresholds:
 
 
 # Where the ranking takes a candidate's standing for a match (ranked before the fused order; half
-# of it: a short post is also read sentence by sentence)
+# of it: a short post is also read sentence by sentence); they decide a candidate judged lexically
 RANKING_THRESHOLDS = Thresholds(match=RANKING_MATCH, possible=RANKING_POSSIBLE)
-# Where the lexical calibration's confidence is cut, to rank and to decide: lexical only, and a
-# passage matched without its vector (fitted for that calibration, so lexical-only mode offers
-# true/unrelated messages no more often than the semantic decision's limit allows)
-LEXICAL_THRESHOLDS = Thresholds(match=LEXICAL_MATCH, possible=LEXICAL_POSSIBLE)
 
 
 # How close to a match another debunk of the same passage may come before neither is answered
@@ -159,8 +161,9 @@ RIVAL_SHARE = 0.9
 
 
 def fitted_thresholds(semantic: bool) -> Thresholds:
-    """The thresholds fitted for a mode: the semantic decision's, or the lexical calibration's."""
-    return Thresholds() if semantic else LEXICAL_THRESHOLDS
+    """The thresholds fitted for a mode: the semantic decision's, or lexical only the ranking's
+    (whose one calibration decides there)."""
+    return Thresholds() if semantic else RANKING_THRESHOLDS
 
 
 def names_its_claim(features: Mapping[str, float]) -> bool:

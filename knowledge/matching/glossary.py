@@ -59,6 +59,10 @@ class Glossary:
     def __len__(self) -> int:
         return len(self._equivalents)
 
+    def __contains__(self, term: object) -> bool:
+        """Whether a stemmed term is one of the glossary's."""
+        return term in self._written
+
     def is_name(self, term: str) -> bool:
         """Whether a stemmed term names what a claim is about (an alliance, a country, an agency,
         a person), which a message repeating the claim names too, in some language."""

@@ -42,7 +42,6 @@ from knowledge.matching.channels import (
 )
 from knowledge.matching.decision import (
     LEXICAL_CALIBRATION,
-    LEXICAL_THRESHOLDS,
     RANKING_THRESHOLDS,
     SEMANTIC_CALIBRATION,
     SEMANTIC_RANKING,
@@ -238,8 +237,6 @@ class Matcher:
             SEMANTIC_RANKING if embedder is not None else LEXICAL_CALIBRATION
         )
         self.ranking_thresholds = RANKING_THRESHOLDS
-        # where a candidate judged lexically (lexical only, or a passage not embedded) is cut
-        self.lexical_thresholds = LEXICAL_THRESHOLDS
         self._lock = threading.RLock()
         self._version = 0  # bumped by every change to the index (see _Lexical)
         # wordings whose vectors were not stored when the index was loaded: until a load finds
@@ -732,8 +729,8 @@ class Matcher:
 
     def _decision(self, cand: _Candidate) -> str:
         """What the reader is answered about this candidate: one judged lexically while the
-        matcher has vectors (a passage not embedded) is cut where the lexical calibration is cut,
-        as in lexical-only mode, whose one calibration ranks and decides; a message that names
+        matcher has vectors (a passage not embedded) is cut where the ranking cuts it, as in
+        lexical-only mode, whose one calibration ranks and decides; a message that names
         none of its wording's names is asked, never told "false" (decision.names_its_claim)."""
         if self.embedder is not None and "semantic" not in cand.features:
             decision = self._ranked(cand)
@@ -745,16 +742,12 @@ class Matcher:
 
     def _ranked(self, cand: _Candidate) -> str:
         """The same question asked of its standing, for the ranking (see decision.py)."""
-        return decide(cand.standing, self._ranking_cut(cand), rival=cand.standing_rival)
-
-    def _ranking_cut(self, cand: _Candidate) -> Thresholds:
-        """The thresholds of the calibration that judged the candidate's standing."""
-        return self.ranking_thresholds if "semantic" in cand.features else self.lexical_thresholds
+        return decide(cand.standing, self.ranking_thresholds, rival=cand.standing_rival)
 
     def _several_claims(self, best: dict[int, tuple[_Candidate, str]]) -> bool:
         """True when two debunks with different claims both stand half-way to a match."""
         top = sorted((cand for cand, _ in best.values()), key=lambda c: -c.standing)[:2]
-        if len(top) < 2 or top[1].standing < self._ranking_cut(top[1]).match / 2:
+        if len(top) < 2 or top[1].standing < self.ranking_thresholds.match / 2:
             return False
         first, second = (self._row_folded[c.row] for c in top)
         return fuzz.token_set_ratio(first, second) < SAME_CLAIM_SIMILARITY
@@ -946,15 +939,18 @@ class Matcher:
         rows = [int(word_row[i]) for i in featured]
         coverages = self._words.coverages(terms, rows, self.glossary.equivalents)
         # of the wording the decision reads and the one sharing most words, the better covered
-        both = self._words.key_coverages(
-            terms,
-            [int(best_row[i]) for i in featured] + rows,
-            self.glossary.is_name,
-            self.glossary.equivalents,
+        read = [int(best_row[i]) for i in featured] + rows
+        names = self._words.key_coverages(
+            terms, read, self.glossary.is_name, self.glossary.equivalents
         )
-        key_coverages = np.maximum(both[: len(featured)], both[len(featured) :]).tolist()
-        for i, (word_cov, query_cov), key_cov in zip(
-            featured, coverages, key_coverages, strict=True
+        glossary_terms = self._words.key_coverages(
+            terms, read, self.glossary.__contains__, self.glossary.equivalents
+        )
+        n = len(featured)
+        key_coverages = np.maximum(names[:n], names[n:]).tolist()
+        term_coverages = np.maximum(glossary_terms[:n], glossary_terms[n:]).tolist()
+        for i, (word_cov, query_cov), key_cov, term_cov in zip(
+            featured, coverages, key_coverages, term_coverages, strict=True
         ):
             row = int(best_row[i])
             features = {
@@ -963,6 +959,7 @@ class Matcher:
                 "word_cov": word_cov,
                 "query_cov": query_cov,
                 "key_cov": key_cov,
+                "term_cov": term_cov,
                 "fuzzy": fuzz.token_set_ratio(folded, self._row_folded[row]) / 100.0,
                 "qlen": qlen,
             }

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from knowledge.matching.decision import CALIBRATED_FEATURES
+from knowledge.matching.decision import DECISION_FEATURES, SEMANTIC_CALIBRATION
 from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher
 from tests.support.embedders import hash_vectors
 
@@ -61,7 +61,7 @@ def test_one_wording_or_twelve_give_the_same_verdict_for_that_wording() -> None:
     alone, rich = _top([]), _top(OTHER_WORDINGS)
     assert alone.slug == rich.slug == "nato-centre"
     assert alone.decision == rich.decision
-    for name in CALIBRATED_FEATURES:
+    for name in DECISION_FEATURES:
         assert alone.evidence[name] == pytest.approx(rich.evidence[name], abs=1e-3), name
     assert alone.score == pytest.approx(rich.score, abs=1e-3)
 
@@ -152,3 +152,15 @@ def test_a_message_with_the_claims_terms_in_any_language_is_a_match(message: str
     result = _topic_matcher().match_message(message)
     assert result.matches[0].slug == "nato-centre"
     assert result.verdict == "match"
+
+
+def test_the_decision_reads_how_much_of_the_claim_a_message_says_in_any_language() -> None:
+    matcher = _topic_matcher()
+    says = matcher.match_message("Алматыда НАТО-ның бітімгершілік орталығы ашылды").matches[0]
+    names = matcher.match_message("Алматыда НАТО жаттығуы туралы айтылды").matches[0]
+    assert says.slug == names.slug == "nato-centre"
+    assert says.evidence["term_cov"] == pytest.approx(1.0)  # every glossary term, in Kazakh
+    assert names.evidence["term_cov"] < 0.6  # Almaty and NATO, not the centre or its opening
+    assert (
+        "term_cov" in SEMANTIC_CALIBRATION.weights and SEMANTIC_CALIBRATION.weights["term_cov"] > 0
+    )
