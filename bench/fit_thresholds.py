@@ -17,14 +17,14 @@ ranking's, on the first five (decision.py says what each does).  Queries:
   without the EUvsDisinfo titles: one-language debunks with one or two wordings, as moderators
   enter them.
 
-Thresholds are then chosen on the best candidate of every query:
+Thresholds are then chosen on the best candidate of every query (one whose message names none of
+its names, neither answered nor offered: decision.names_its_claim, counts as confidence 0):
 
 * ``match``: the lowest confidence at which the answers to the eval set's and the realistic
   sets' positives are right at least 98% of the time and at most 1% of the negatives are
   told "false" against each base (answered "match" without refuting the claim: a true message
   that denies the claim, "Минобороны опровергло открытие центра НАТО", is shown the card and
-  told it agrees with it; one that names none of its candidate's names is never a "match":
-  decision.names_its_claim);
+  told it agrees with it);
 * ``possible``: the lowest confidence that keeps chit-chat and other news "possible" at most 10%
   of the time (never above where 95% of the eval set's right answers stand), raised where needed
   until at most 13% of the realistic true/unrelated messages are offered against each base
@@ -231,17 +231,14 @@ def best(q: Query, calibration: Calibration) -> tuple[float, bool]:
     if not q.candidates:
         return 0.0, False
     slug, features = q.candidates[0]
-    if features["confidence"] == 0.0:  # a passage too short to state a claim is never offered
+    if features["confidence"] == 0.0 or not names_its_claim(features):
+        # a passage too short to state a claim, or naming none of the wording's names: never
+        # offered
         return 0.0, slug in q.relevant
     if any(name not in features for name in calibration.weights):
         # a passage matched without its vector: the matcher judged it by the lexical calibration
         return features["confidence"], slug in q.relevant
     return calibration.confidence(features), slug in q.relevant
-
-
-def matchable(q: Query) -> bool:
-    """Whether the candidate ranked first may be answered "match" (decision.names_its_claim)."""
-    return bool(q.candidates) and names_its_claim(q.candidates[0][1])
 
 
 def refuting(q: Query) -> bool:
@@ -258,7 +255,7 @@ def choose_thresholds(
     told_false: dict[str, list[float]] = {}  # a negative that refutes the claim is told it agrees
     for c, q in negatives:
         by_base.setdefault(q.base, []).append(c)
-        told_false.setdefault(q.base, []).append(0.0 if refuting(q) or not matchable(q) else c)
+        told_false.setdefault(q.base, []).append(0.0 if refuting(q) else c)
     realistic_by_base = {
         base: cs
         for base, cs in by_base.items()
@@ -267,7 +264,7 @@ def choose_thresholds(
     light_negatives = [(c, q) for c, q in negatives if q.kind in ("chit-chat", "other-news")]
     match = 0.99
     for t in GRID:
-        answered = [(c, ok) for c, ok, q in tops if c >= t and q.source != "clef" and matchable(q)]
+        answered = [(c, ok) for c, ok, q in tops if c >= t and q.source != "clef"]
         precision = sum(ok for _, ok in answered) / max(len(answered), 1)
         # the negatives' rate holds against each base
         neg_rate = max((sum(c >= t for c in cs) / len(cs) for cs in told_false.values()), default=0)
@@ -297,7 +294,6 @@ def choose_thresholds(
 
 def evaluate(queries: list[Query], calibration: Calibration, thresholds: Thresholds) -> str:
     tops = [(*best(q, calibration), q) for q in queries]
-    tops = [(c if matchable(q) else min(c, thresholds.match - 1e-6), ok, q) for c, ok, q in tops]
     parts = []
     for source in ("eval", "realistic"):
         pos = [(c, ok) for c, ok, q in tops if q.relevant and q.source == source]
@@ -418,10 +414,8 @@ def report(fit: Fit, semantic: bool) -> None:
     print(f"   in-sample: {evaluate(queries, calibration, thresholds)}")
     tops = [(*best(q, calibration), q) for q in queries]
     for t in (0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995):
-        pos = [
-            ok and c >= t and matchable(q) for c, ok, q in tops if q.source != "clef" and q.relevant
-        ]
-        neg = [c >= t and matchable(q) for c, _, q in tops if not q.relevant]
+        pos = [ok and c >= t for c, ok, q in tops if q.source != "clef" and q.relevant]
+        neg = [c >= t for c, _, q in tops if not q.relevant]
         clef = [ok for c, ok, q in tops if q.source == "clef" and c >= t]
         print(
             f"   at {t:<6} eval+realistic positives match {sum(pos) / len(pos):.3f}, negatives"
@@ -433,7 +427,6 @@ def report(fit: Fit, semantic: bool) -> None:
     for q in held:
         cal, th = fit.folds[q.group].calibration, fit.folds[q.group].thresholds
         c, ok = best(q, cal)
-        c = c if matchable(q) else 0.0
         if q.relevant:
             n_pos += 1
             pos_ok += c >= th.match and ok

@@ -111,30 +111,30 @@ LEXICAL_CALIBRATION = Calibration(
     },
 )
 SEMANTIC_CALIBRATION = Calibration(
-    intercept=-50.6198,
+    intercept=-50.7519,
     weights={
-        "word_cov": -0.9966,
-        "query_cov": 5.1575,
-        "fuzzy": 0.0709,
-        "semantic": 51.3796,
-        "qlen": 1.6467,
-        "term_cov": 2.2112,
+        "word_cov": -0.9657,
+        "query_cov": 5.1477,
+        "fuzzy": 0.0277,
+        "semantic": 51.5411,
+        "qlen": 1.6455,
+        "term_cov": 2.2115,
     },
 )
 SEMANTIC_RANKING = Calibration(
-    intercept=-55.0877,
+    intercept=-55.0876,
     weights={
-        "word_cov": 1.8586,
-        "query_cov": 5.6006,
-        "fuzzy": 0.7670,
-        "semantic": 54.4281,
-        "qlen": 1.5513,
+        "word_cov": 1.8587,
+        "query_cov": 5.6015,
+        "fuzzy": 0.7668,
+        "semantic": 54.4275,
+        "qlen": 1.5514,
     },
 )
 FITTED_MATCH = 0.957
-FITTED_POSSIBLE = 0.521
+FITTED_POSSIBLE = 0.431
 RANKING_MATCH = 0.855
-RANKING_POSSIBLE = 0.147
+RANKING_POSSIBLE = 0.097
 # END FITTED
 
 
@@ -168,10 +168,11 @@ def fitted_thresholds(semantic: bool) -> Thresholds:
 
 def names_its_claim(features: Mapping[str, float]) -> bool:
     """Whether the message names, in any language, one of the names (glossary.py) its matched
-    wording holds, or the wording holds none: a "match" needs it.  "Алматыда жаңа сауда орталығы
-    ашылды" (a shopping centre opened in Almaty) stood at 0.96 for "В Алматы открыли
-    миротворческий центр НАТО" and was told "false"; naming none of the claim's names (Almaty is
-    a place, not a name), it is asked instead (bench/README.md)."""
+    wording holds, or the wording holds none: a debunk is answered or offered only then.
+    "Алматыда жаңа сауда орталығы ашылды" (a shopping centre opened in Almaty) stood at 0.96 for
+    "В Алматы открыли миротворческий центр НАТО" and was told "false", and "В Алматы открыли новый
+    торговый центр" was offered it; they name Almaty, a place, not NATO.  No message of the
+    evaluation sets that its debunk answers names none (bench/README.md)."""
     return features.get("key_cov", 1.0) > 0.0
 
 

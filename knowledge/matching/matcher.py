@@ -731,14 +731,12 @@ class Matcher:
         """What the reader is answered about this candidate: one judged lexically while the
         matcher has vectors (a passage not embedded) is cut where the ranking cuts it, as in
         lexical-only mode, whose one calibration ranks and decides; a message that names
-        none of its wording's names is asked, never told "false" (decision.names_its_claim)."""
+        none of its wording's names is neither answered nor offered it (names_its_claim)."""
         if self.embedder is not None and "semantic" not in cand.features:
             decision = self._ranked(cand)
         else:
             decision = decide(cand.confidence, self.thresholds, rival=cand.features["rival"])
-        if decision == "match" and not names_its_claim(cand.features):
-            return "possible"
-        return decision
+        return decision if names_its_claim(cand.features) else "none"
 
     def _ranked(self, cand: _Candidate) -> str:
         """The same question asked of its standing, for the ranking (see decision.py)."""
