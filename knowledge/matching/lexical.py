@@ -608,35 +608,38 @@ class SparseIndex:
         self,
         query_terms: Sequence[str],
         rows: Sequence[int],
-        is_key: Callable[[str], bool],
+        kinds: Sequence[Callable[[str], bool]],
         equivalents: Callable[[str], Iterable[str]] | None = None,
-    ) -> list[float]:
-        """For each of `rows`, the IDF-weighted share of its key terms (``is_key``) found in the
-        query, as :meth:`coverages` finds them; 1.0 for a row without key terms."""
+    ) -> list[list[float]]:
+        """For each kind of key term (a predicate) and each of `rows`, the IDF-weighted share of
+        the row's terms of that kind found in the query, as :meth:`coverages` finds them; 1.0 for
+        a row without such terms.  The query is compared with every kind's terms in one pass."""
         query = list(dict.fromkeys(query_terms))
-        keys = [[tid for tid in self._row_terms[row] if is_key(self._terms[tid])] for row in rows]
         columns: dict[int, int] = {}
-        for ids in keys:
-            for tid in ids:
-                columns.setdefault(tid, len(columns))
-        if not columns:
-            return [1.0] * len(rows)
-        if not query:
-            return [0.0 if ids else 1.0 for ids in keys]
-        found = self._found(query, columns, equivalents).max(axis=0)
-        for tid, column in columns.items():  # or written with another ending than the stemmer
-            # left ("Ресейді" -> "ресе", "Ресей" -> "ресей"), in any of its languages
-            if found[column] < 1.0:
-                forms = {self._terms[tid], *(equivalents(self._terms[tid]) if equivalents else ())}
-                if any(_same_word(q, form) for q in query for form in forms):
-                    found[column] = 1.0
+        for row in rows:
+            for tid in self._row_terms[row]:
+                if any(is_key(self._terms[tid]) for is_key in kinds):
+                    columns.setdefault(tid, len(columns))
+        found = np.zeros(len(columns))
+        if columns and query:
+            found = self._found(query, columns, equivalents).max(axis=0)
+            for tid, column in columns.items():  # or written with another ending than the
+                # stemmer left ("Ресейді" -> "ресе", "Ресей" -> "ресей"), in any of its languages
+                if found[column] < 1.0:
+                    term = self._terms[tid]
+                    forms = {term, *(equivalents(term) if equivalents else ())}
+                    if any(_same_word(q, form) for q in query for form in forms):
+                        found[column] = 1.0
         column_idf = self.idf(np.fromiter(columns, dtype=np.int64, count=len(columns)))
-        out = []
-        for ids in keys:
-            at = [columns[tid] for tid in ids]
-            weight = float(column_idf[at].sum())
-            out.append(float((column_idf[at] * found[at]).sum()) / weight if weight > 0 else 1.0)
-        return out
+        shares = []
+        for is_key in kinds:
+            kind = []
+            for row in rows:
+                at = [columns[t] for t in self._row_terms[row] if is_key(self._terms[t])]
+                weight = float(column_idf[at].sum())
+                kind.append(float((column_idf[at] * found[at]).sum()) / weight if at else 1.0)
+            shares.append(kind)
+        return shares
 
     def _found(
         self,

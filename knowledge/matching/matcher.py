@@ -938,11 +938,11 @@ class Matcher:
         coverages = self._words.coverages(terms, rows, self.glossary.equivalents)
         # of the wording the decision reads and the one sharing most words, the better covered
         read = [int(best_row[i]) for i in featured] + rows
-        names = self._words.key_coverages(
-            terms, read, self.glossary.is_name, self.glossary.equivalents
-        )
-        glossary_terms = self._words.key_coverages(
-            terms, read, self.glossary.__contains__, self.glossary.equivalents
+        names, glossary_terms = self._words.key_coverages(
+            terms,
+            read,
+            (self.glossary.is_name, self.glossary.__contains__),
+            self.glossary.equivalents,
         )
         n = len(featured)
         key_coverages = np.maximum(names[:n], names[n:]).tolist()

@@ -131,11 +131,20 @@ def test_key_coverage_counts_the_rows_key_terms_found_in_any_language() -> None:
     keys = {"nato", "нато", "centre", "центр", "almaty"}
     same = {"nato": ["нато"], "нато": ["nato"], "centre": ["центр"], "центр": ["centre"]}
     query = ["new", "shopping", "centre", "almaty"]  # no NATO
-    covered = index.key_coverages(query, [0, 1, 2], keys.__contains__, lambda t: same.get(t, []))
+    (covered,) = index.key_coverages(
+        query, [0, 1, 2], (keys.__contains__,), lambda t: same.get(t, [])
+    )
     assert 0.0 < covered[0] < 1.0
     assert covered[1] == 1.0  # no key term to miss
     assert covered[2] < covered[0]
     nato = ["нато", "centre", "almaty"]
-    both = index.key_coverages(nato, [0, 2], keys.__contains__, lambda t: same.get(t, []))
+    (both,) = index.key_coverages(nato, [0, 2], (keys.__contains__,), lambda t: same.get(t, []))
     assert both == [pytest.approx(1.0), pytest.approx(1.0)]  # found through its equivalent
-    assert index.key_coverages([], [0, 1], keys.__contains__) == [0.0, 1.0]
+    assert index.key_coverages([], [0, 1], (keys.__contains__,)) == [[0.0, 1.0]]
+    # two kinds in one pass: each as it is alone
+    names = {"nato", "нато"}.__contains__
+    together = index.key_coverages(query, [0, 1, 2], (names, keys.__contains__))
+    assert together == [
+        index.key_coverages(query, [0, 1, 2], (names,))[0],
+        index.key_coverages(query, [0, 1, 2], (keys.__contains__,))[0],
+    ]
