@@ -81,3 +81,22 @@ def test_recent_queries_embed_only_unseen_texts(
         vectors = recent.embed_queries(texts)
         assert vectors[:, 0].tolist() == [len(t) for t in texts]  # each text its own vector
     assert model.batches == model_sees
+
+
+class WindowedModel(SlowModel):
+    def query_windows(self, text: str) -> list[str]:
+        return text.split(". ") if len(text) > 20 else []
+
+
+def test_the_bots_wrappers_pass_on_where_a_long_post_is_cut() -> None:
+    """The bot's matcher embeds through these wrappers: without the model's windows a long
+    post's claim past its first 64 tokens would never be embedded."""
+    from knowledge.matching.embedding import query_windows
+
+    wrapped = RecentQueries(BatchingEmbedder(WindowedModel()))
+    assert query_windows(wrapped, "Good morning all. NATO opened a centre") == [
+        "Good morning all",
+        "NATO opened a centre",
+    ]
+    assert query_windows(wrapped, "short") == []
+    assert query_windows(RecentQueries(SlowModel()), "Good morning all. NATO opened") == []
