@@ -24,8 +24,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from knowledge.matching.embedding import Embedder, query_windows, text_sha256  # noqa: E402
+from knowledge.matching.embedding import Embedder, text_sha256  # noqa: E402
 from knowledge.matching.matcher import ClaimText, DebunkEntry  # noqa: E402
+from knowledge.matching.query_batching import QueryEmbedderWrapper  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 CLEF = SHARED / "clef2020"
@@ -239,18 +240,14 @@ class DiskVectorCache:
         self._dirty = False
 
 
-class CachingEmbedder:
+class CachingEmbedder(QueryEmbedderWrapper):
     """Wraps an Embedder so that query vectors come from a DiskVectorCache on reruns."""
 
     def __init__(self, inner: Embedder, cache: DiskVectorCache) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.cache = cache
         self._lock = threading.Lock()
         self.asked = 0  # query texts the matcher asked to embed (cached or not)
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         clip = getattr(self.inner, "query_tokens", None)  # query vectors depend on the clip
@@ -266,12 +263,6 @@ class CachingEmbedder:
                 self.cache.put_many(qid, fresh, save=False)  # saved once at the end of a run
                 known.update(fresh)
         return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
-
-    def query_windows(self, text: str) -> list[str]:
-        return query_windows(self.inner, text)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self.inner.embed_passages(texts)
 
 
 def passage_cache() -> DiskVectorCache:

@@ -708,9 +708,8 @@ class Matcher:
         embedded as written (rendered, its filler's terms reach debunks the post does not speak
         of) and, when the query vector cannot see it whole, also in the pieces it can
         (``windows``: a post's claim often comes after its greeting), each rendered as a short
-        passage is.  A piece's cosine
-        counts ``WINDOW_WEIGHT`` of itself: a tweet's aside alone would otherwise outrank the
-        claim the whole tweet makes."""
+        passage is.  A piece's cosine counts ``WINDOW_WEIGHT`` of itself: a tweet's aside alone
+        would otherwise outrank the claim the whole tweet makes."""
         own = text_language(passage)
 
         def rendered(text: str, weight: float) -> list[tuple[str, float]]:
