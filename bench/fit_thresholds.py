@@ -1,7 +1,7 @@
 """Fit the decision calibration and thresholds on CLEF-2020 train, the multilingual eval set and
 the realistic sets, validated by a 5-fold cross-validation grouped by debunk.
 
-    .venv/bin/python bench/fit_thresholds.py [--write [--write-lexical]]
+    .venv/bin/python bench/fit_thresholds.py [--write [--write-lexical] [--write-ranking]]
 
 For each query, the candidates the matcher ranks first are labelled (1 = a debunk that answers
 it, 0 = anything else, every candidate of a negative query is 0) and logistic regressions on
@@ -447,22 +447,27 @@ def format_calibration(name: str, cal: Calibration) -> str:
     )
 
 
-def write(lexical: Fit, semantic: Fit, *, with_lexical: bool) -> None:
+def write(lexical: Fit, semantic: Fit, *, with_lexical: bool, with_ranking: bool) -> None:
     """Put the fitted values into decision.py; without ``with_lexical``, the lexical calibration
-    there is kept (see decision.py)."""
+    there is kept, without ``with_ranking`` the ranking's calibration and thresholds (see
+    decision.py)."""
+    from knowledge.matching import decision
+
     thresholds = semantic.mean.thresholds
     ranking = combined(lexical.mean.ranking_thresholds, semantic.mean.ranking_thresholds)
+    ranking_calibration = semantic.mean.ranking
+    if not with_ranking:
+        ranking = decision.RANKING_THRESHOLDS
+        ranking_calibration = decision.SEMANTIC_RANKING
     lexical_calibration = lexical.mean.calibration
     if not with_lexical:
-        from knowledge.matching.decision import LEXICAL_CALIBRATION
-
-        lexical_calibration = LEXICAL_CALIBRATION
+        lexical_calibration = decision.LEXICAL_CALIBRATION
     source = DECISION_PY.read_text(encoding="utf-8")
     block = (
         "# BEGIN FITTED (bench/fit_thresholds.py --write)\n"
         + format_calibration("LEXICAL_CALIBRATION", lexical_calibration)
         + format_calibration("SEMANTIC_CALIBRATION", semantic.mean.calibration)
-        + format_calibration("SEMANTIC_RANKING", semantic.mean.ranking)
+        + format_calibration("SEMANTIC_RANKING", ranking_calibration)
         + f"FITTED_MATCH = {thresholds.match}\n"
         + f"FITTED_POSSIBLE = {thresholds.possible}\n"
         + f"RANKING_MATCH = {ranking.match}\n"
@@ -494,6 +499,11 @@ def main() -> int:
         action="store_true",
         help="with --write, replace the lexical calibration too (see decision.py first)",
     )
+    parser.add_argument(
+        "--write-ranking",
+        action="store_true",
+        help="with --write, replace the ranking's calibration and thresholds too (see decision.py)",
+    )
     data.add_data_option(parser)
     args = parser.parse_args()
     data.use_data(args.data)
@@ -511,7 +521,7 @@ def main() -> int:
     print(f"\nthe semantic decision's thresholds: {semantic.mean.thresholds}")
     print(f"the ranking's thresholds (they decide lexically judged candidates too): {ranking}")
     if args.write:
-        write(lexical, semantic, with_lexical=args.write_lexical)
+        write(lexical, semantic, with_lexical=args.write_lexical, with_ranking=args.write_ranking)
     return 0
 
 

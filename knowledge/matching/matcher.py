@@ -953,6 +953,7 @@ class Matcher:
         )
         folded = fold(passage)
         qlen = math.log1p(len(terms))
+        kazakh = 1.0 if text_language(passage) == "kk" else 0.0
         second_fused = runner_up(fused)
         channel_features = [ev.features for ev in evidence.values()]
         candidates: list[_Candidate] = []
@@ -984,6 +985,7 @@ class Matcher:
                 "term_cov": term_cov,
                 "fuzzy": fuzz.token_set_ratio(folded, self._row_folded[row]) / 100.0,
                 "qlen": qlen,
+                "kazakh": kazakh,
             }
             for extra in channel_features:
                 features.update((name, float(values[i])) for name, values in extra.items())

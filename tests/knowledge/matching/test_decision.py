@@ -166,6 +166,21 @@ def test_the_decision_reads_how_much_of_the_claim_a_message_says_in_any_language
     )
 
 
+def test_the_same_cosine_says_less_of_a_kazakh_message() -> None:
+    # e5-small gives Kazakh texts high cosines to claims they do not make, so a Kazakh message
+    # needs a higher cosine for the same confidence; a Russian one does not pay for it
+    matcher = _topic_matcher()
+    kazakh = matcher.match_message("Алматыда НАТО орталығы ашылды").matches[0]
+    russian = matcher.match_message("В Алматы открыли центр НАТО").matches[0]
+    assert kazakh.slug == russian.slug == "nato-centre"
+    assert kazakh.evidence["semantic"] == pytest.approx(russian.evidence["semantic"])
+    assert kazakh.evidence["kazakh"] == 1.0 and russian.evidence["kazakh"] == 0.0
+    features = dict(russian.evidence)
+    assert SEMANTIC_CALIBRATION.confidence({**features, "kazakh": 1.0}) < (
+        SEMANTIC_CALIBRATION.confidence(features)
+    )
+
+
 class FirstWordsEmbedder:
     """An encoder that reads only a text's first ``WORDS`` words, as e5 reads its first 64
     tokens, and understands the NATO-centre claim when it sees it there."""
