@@ -299,6 +299,12 @@ class RealisticItem:
     form: str  # same-language | cross-lingual | kazakh | long | negative | denial
     stance: str | None  # repeats | refutes | None
     kind: str = ""  # negatives: true-statement | topical-word | other-news | chit-chat | long
+    also: tuple[str, ...] = ()  # other debunks that make the same claim (EUvsDisinfo twins)
+
+    @property
+    def answers(self) -> frozenset[str]:
+        """The debunks that answer the message: its own and those making the same claim."""
+        return frozenset((self.slug, *self.also)) if self.slug else frozenset()
 
 
 def realistic_items(path: Path) -> list[RealisticItem]:
@@ -311,6 +317,7 @@ def realistic_items(path: Path) -> list[RealisticItem]:
             form=item["form"],
             stance=item.get("stance"),
             kind=item.get("kind", ""),
+            also=tuple(item.get("also", ())),
         )
         for item in data["items"]
     ]

@@ -27,8 +27,8 @@ its names, neither answered nor offered: decision.names_its_claim, counts as con
   told it agrees with it);
 * ``possible``: the lowest confidence that keeps chit-chat and other news "possible" at most 10%
   of the time (never above where 95% of the eval set's right answers stand), raised where needed
-  until at most 13% of the realistic true/unrelated messages are offered against each base
-  (the target is 15%; held out, the rate comes out up to two points above the fitted one).
+  until at most 12% of the realistic true/unrelated messages are offered against each base
+  (the target is 15%; held out, the rate comes out up to three points above the fitted one).
 
 The realistic sets are also the acceptance sets, so they are never fitted and scored at once:
 they are split into 5 folds grouped by debunk (:func:`datasets.folds`: every message about one
@@ -69,8 +69,8 @@ TARGET_PRECISION = 0.98
 MAX_NEGATIVE_MATCH = 0.01
 MAX_NEGATIVE_POSSIBLE = 0.10  # for chit-chat and other news
 MIN_POSSIBLE_RECALL = 0.95
-MAX_REALISTIC_OFFERED = 0.13  # realistic true/unrelated messages offered, against each base (fitted
-# under the 15% target: held out, the rate comes out up to two points above the fitted one)
+MAX_REALISTIC_OFFERED = 0.12  # realistic true/unrelated messages offered, against each base (fitted
+# under the 15% target: held out, the rate comes out up to three points above the fitted one)
 RANKING_OFFERED = 0.15  # the same for the ranking's thresholds (they decide no answer)
 FOLDS = 5
 # Candidates of each query the calibrations are fitted on: the decision's on the one the matcher
@@ -178,8 +178,7 @@ def realistic_queries(matcher: Matcher, base: str) -> list[Query]:
     fold_of = realistic_folds()
     chosen = realistic_items(base)
     items = [
-        ("realistic", item.kind or item.form, item.text, {item.slug} if item.slug else set())
-        for _, _, item in chosen
+        ("realistic", item.kind or item.form, item.text, set(item.answers)) for _, _, item in chosen
     ]
     groups = [fold_of[(name, i)] for name, i, _ in chosen]
     return collect(matcher, items, base, groups)

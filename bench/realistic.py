@@ -77,7 +77,7 @@ class Outcome:
 
     @property
     def right(self) -> bool:
-        return self.item.slug is not None and self.top == self.item.slug
+        return self.top in self.item.answers
 
     def false_badge(self, verdict: str | None = None) -> bool:
         """Told "false": a match whose stance is not "refutes"."""

@@ -122,15 +122,15 @@ LEXICAL_CALIBRATION = Calibration(
     },
 )
 SEMANTIC_CALIBRATION = Calibration(
-    intercept=-51.6238,
+    intercept=-53.3381,
     weights={
-        "word_cov": -0.9593,
-        "query_cov": 4.9805,
-        "fuzzy": -0.6432,
-        "semantic": 52.8745,
-        "qlen": 1.7515,
-        "term_cov": 1.8828,
-        "kazakh": -0.4017,
+        "word_cov": -1.1088,
+        "query_cov": 4.7972,
+        "fuzzy": -0.7288,
+        "semantic": 55.0390,
+        "qlen": 1.7469,
+        "term_cov": 1.8762,
+        "kazakh": -0.4103,
     },
 )
 SEMANTIC_RANKING = Calibration(
@@ -143,8 +143,8 @@ SEMANTIC_RANKING = Calibration(
         "qlen": 1.5514,
     },
 )
-FITTED_MATCH = 0.943
-FITTED_POSSIBLE = 0.382
+FITTED_MATCH = 0.942
+FITTED_POSSIBLE = 0.415
 RANKING_MATCH = 0.855
 RANKING_POSSIBLE = 0.097
 # END FITTED

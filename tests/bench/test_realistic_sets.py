@@ -59,6 +59,8 @@ def test_items_follow_the_schema_and_the_counts() -> None:
                 assert item.slug and item.stance == "repeats", item
                 if name == "seed messages":
                     assert item.slug in base_slugs, item
+            if item.also:  # only EUvsDisinfo repeats its cases' claims
+                assert name == "euvsdisinfo messages" and item.slug not in item.also, item
     assert len(sets["negatives"]) >= 150
     assert {i.lang for i in sets["negatives"]} == {"ru", "kk", "en"}
     assert len(sets["denials"]) >= 60
@@ -84,6 +86,9 @@ def test_euvsdisinfo_messages_name_real_cases_and_are_not_their_titles() -> None
     for item in data.realistic_items(data.REALISTIC_SETS["euvsdisinfo messages"]):
         assert item.slug in titles, item.slug
         assert item.lang != "en" and _key(item.text) != _key(titles[item.slug])
+        for twin in item.also:  # another case making the same claim, judged by hand
+            assert twin in titles and twin != item.slug, twin
+            assert _key(item.text) != _key(titles[twin])
 
 
 def test_folds_keep_each_debunk_in_one_test_fold() -> None:
