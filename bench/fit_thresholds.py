@@ -518,7 +518,10 @@ def main() -> int:
     semantic = fit_mode(semantic=True)
     ranking = combined(lexical.mean.ranking_thresholds, semantic.mean.ranking_thresholds)
     print(f"\nthe semantic decision's thresholds: {semantic.mean.thresholds}")
-    print(f"the ranking's thresholds (they decide lexically judged candidates too): {ranking}")
+    print(
+        f"the ranking's thresholds (they decide lexically judged candidates too; written only with"
+        f" --write-ranking): {ranking}"
+    )
     if args.write:
         write(lexical, semantic, with_lexical=args.write_lexical, with_ranking=args.write_ranking)
     return 0
