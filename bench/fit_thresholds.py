@@ -263,7 +263,14 @@ def choose_thresholds(
     light_negatives = [(c, q) for c, q in negatives if q.kind in ("chit-chat", "other-news")]
     match = 0.99
     for t in GRID:
-        answered = [(c, ok) for c, ok, q in tops if c >= t and q.source != "clef"]
+        # a true statement that refutes the claim ranked first ("Минобороны опровергло
+        # сообщения об открытии центра НАТО") is shown that debunk as agreeing with it, which is
+        # what it should be shown: not a wrong answer (nor a right one)
+        answered = [
+            (c, ok)
+            for c, ok, q in tops
+            if c >= t and q.source != "clef" and (q.relevant or not refuting(q))
+        ]
         precision = sum(ok for _, ok in answered) / max(len(answered), 1)
         # the negatives' rate holds against each base
         neg_rate = max((sum(c >= t for c in cs) / len(cs) for cs in told_false.values()), default=0)

@@ -71,3 +71,23 @@ def test_the_ranking_is_fitted_on_the_first_five() -> None:
     fitting = _fitting()
     _, y, _ = fitting.design(_queries(fitting), NAMES, fitting.RANKING_CANDIDATES)
     assert y.tolist() == [0.0, 1.0, 1.0, 0.0]
+
+
+def test_a_true_statement_refuting_the_claim_does_not_count_as_a_wrong_answer() -> None:
+    """A message denying the claim it is matched with is shown that debunk as agreeing with it
+    (never "false"): the precision `match` is chosen for does not count it against the answers."""
+    fitting = _fitting()
+    calibration = fitting.Calibration(intercept=0.0, weights={"semantic": 1.0})
+
+    def query(kind: str, relevant: set[str], cosine: float, refutes: float) -> object:
+        features = {"semantic": cosine, "confidence": 0.5, "refutes": refutes}
+        return fitting.Query("realistic", kind, relevant, [("nato", features)], group=0)
+
+    # confidences are the logistic of the cosine: 0.9 -> 0.711, 0.95 -> 0.721
+    right = [query("cross-lingual", {"nato"}, 0.9, 0.0) for _ in range(20)]
+    denial = query("true-statement", set(), 0.95, 1.0)
+    told_false = query("true-statement", set(), 0.95, 0.0)
+    others = [query("chit-chat", set(), -3.0, 0.0) for _ in range(200)]
+    refuted = fitting.choose_thresholds([*right, denial, *others], calibration)
+    wrong = fitting.choose_thresholds([*right, told_false, *others], calibration)
+    assert refuted.match <= 0.71 < wrong.match
