@@ -57,6 +57,9 @@ import datasets as data
 from knowledge.matching.decision import (
     CALIBRATED_FEATURES,
     DECISION_FEATURES,
+    LEXICAL_CALIBRATION,
+    RANKING_THRESHOLDS,
+    SEMANTIC_RANKING,
     Calibration,
     Thresholds,
     names_its_claim,
@@ -457,17 +460,15 @@ def write(lexical: Fit, semantic: Fit, *, with_lexical: bool, with_ranking: bool
     """Put the fitted values into decision.py; without ``with_lexical``, the lexical calibration
     there is kept, without ``with_ranking`` the ranking's calibration and thresholds (see
     decision.py)."""
-    from knowledge.matching import decision
-
     thresholds = semantic.mean.thresholds
     ranking = combined(lexical.mean.ranking_thresholds, semantic.mean.ranking_thresholds)
     ranking_calibration = semantic.mean.ranking
     if not with_ranking:
-        ranking = decision.RANKING_THRESHOLDS
-        ranking_calibration = decision.SEMANTIC_RANKING
+        ranking = RANKING_THRESHOLDS
+        ranking_calibration = SEMANTIC_RANKING
     lexical_calibration = lexical.mean.calibration
     if not with_lexical:
-        lexical_calibration = decision.LEXICAL_CALIBRATION
+        lexical_calibration = LEXICAL_CALIBRATION
     source = DECISION_PY.read_text(encoding="utf-8")
     block = (
         "# BEGIN FITTED (bench/fit_thresholds.py --write)\n"
