@@ -286,6 +286,7 @@ REALISTIC_SETS = {  # name -> file (schema in bench/data/README.md)
     "negatives": REPO / "bench" / "data" / "realistic_negatives.json",
     "denials": REPO / "bench" / "data" / "realistic_denials.json",
     "denials, second set": REPO / "bench" / "data" / "realistic_denials_second.json",
+    "long posts, second set": REPO / "bench" / "data" / "realistic_long_posts_second.json",
 }
 
 

