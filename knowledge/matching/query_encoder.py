@@ -35,7 +35,9 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-GRAPH_VERSION = 1  # bump when the graph below changes: cached models are rebuilt
+# bump when the graph below or its quantisation changes: cached models are rebuilt
+# (2: weights quantised to 7 bits, see OnnxQueryEncoder._quantised)
+GRAPH_VERSION = 2
 _BLOCK = 32  # weights per Q4_0 block: an fp16 scale and 16 bytes of nibbles
 _BLOCK_BYTES = 2 + _BLOCK // 2
 _SPACES = re.compile(" {2,}")
@@ -320,8 +322,18 @@ class OnnxQueryEncoder:
 
             onnx.save(encoder_graph(self._model), str(source))
             target = Path(work) / "int8.onnx"
-            quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=True)
+            # 7-bit weights (reduce_range): without VNNI, x86 CPUs multiply int8 pairs with
+            # VPMADDUBSW, whose 16-bit sums saturate on full-range weights, so a CPU without VNNI
+            # and one with it gave different query vectors, and a decision fitted on one told a
+            # true statement "false" on the other (bench/README.md, "Retrieval quality").  With
+            # weights in [-64, 64] no pair sum saturates: every x86 CPU computes the same integers
+            quantize_dynamic(
+                source, target, weight_type=QuantType.QInt8, per_channel=True, reduce_range=True
+            )
             os.replace(target, path)  # several workers may build at once: the last one wins
+        for stale in cache_dir.glob("e5-query-int8-*.onnx"):  # an earlier version's model
+            if stale != path:
+                stale.unlink(missing_ok=True)
         return path
 
     def encode(self, text: str, *, max_tokens: int | None = None) -> np.ndarray:

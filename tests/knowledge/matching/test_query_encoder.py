@@ -101,6 +101,28 @@ def test_the_int8_model_is_built_once_and_reused(tmp_path: Path) -> None:
     assert built.stat().st_mtime_ns == stamp
 
 
+def test_the_int8_weights_leave_room_so_every_cpu_computes_the_same(
+    tmp_path: Path,
+) -> None:
+    """Full-range int8 weights saturate the 16-bit pair sums of CPUs without VNNI: such a CPU
+    gave other query vectors than one with VNNI, and a true statement fitted under `match` on
+    one was told "false" on the other.  An earlier version's model file is replaced."""
+    import onnx
+    from onnx import numpy_helper
+
+    (tmp_path / "e5-query-int8-0123456789abcdef-g1-ort1.0.onnx").write_bytes(b"old")
+    OnnxQueryEncoder(MODEL_FILE, threads=1, cache_dir=tmp_path)
+    (built,) = tmp_path.glob("*.onnx")
+    weights = [
+        numpy_helper.to_array(t)
+        for t in onnx.load(str(built)).graph.initializer
+        if t.data_type == onnx.TensorProto.INT8 and t.name.endswith("_quantized")
+    ]
+    assert weights
+    largest = max(max(abs(int(w.min())), int(w.max())) for w in weights)
+    assert 2 * 255 * largest <= 2**15 - 1  # two uint8 activations times the weights: no saturation
+
+
 def test_an_unwritable_cache_directory_still_gives_an_encoder(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
