@@ -22,6 +22,7 @@ from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.webhook_secret import webhook_secret_token
 from knowledge.settings import Settings
 
 REDACTED = "[REDACTED]"
@@ -88,8 +89,6 @@ class RedactSecrets(logging.Filter):
 
 def secrets_of(settings: Settings) -> list[str]:
     """Every secret value the settings hold."""
-    from bot.web import webhook_secret_token
-
     found = [settings.secret.get_secret_value(), webhook_secret_token(settings)]
     if settings.bot_token is not None:
         found.append(settings.bot_token.get_secret_value())

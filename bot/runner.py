@@ -17,7 +17,8 @@ from bot.app import build_application
 from bot.bootstrap import open_knowledge
 from bot.lifecycle import run_event_loop
 from bot.polling import serve_polling
-from bot.web import build_server, build_web_app, serve_telegram_webhook, webhook_secret_token
+from bot.web import build_server, build_web_app, serve_telegram_webhook
+from bot.webhook_secret import webhook_secret_token
 from bot.workers import Supervisor, listening_sockets
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.debunks.sync import DebunkSync

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import hmac
 import json
 import logging
@@ -42,6 +41,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.lifecycle import running
 from bot.site.routes import site_routes
+from bot.webhook_secret import webhook_secret_token
 from knowledge import metrics
 from knowledge.debunks.cards import DebunkCard
 from knowledge.debunks.checking import check_payload
@@ -90,15 +90,6 @@ def card_payload(card: DebunkCard) -> dict[str, Any]:
         "version": card.version,
         "claimreview": to_claimreviews(entry),
     }
-
-
-def webhook_secret_token(settings: Settings) -> str:
-    """The secret Telegram must send with each update: TEKSER_WEBHOOK_SECRET, or one derived
-    from TEKSER_SECRET (the same on every worker, so any worker accepts any update)."""
-    if settings.webhook_secret is not None:
-        return settings.webhook_secret.get_secret_value()
-    key = settings.secret.get_secret_value().encode()
-    return hmac.new(key, b"telegram-webhook", hashlib.sha256).hexdigest()
 
 
 # ------------------------------------------------------------------ request helpers

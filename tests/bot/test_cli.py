@@ -206,6 +206,26 @@ def test_the_tekser_command_prints_everything_and_exits_with_its_code(
         assert len(done.stdout.splitlines()) == 300  # every line answered, the last one too
 
 
+def test_a_check_loads_neither_the_web_server_nor_telegram(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`tekser check` answers from the command line: importing the HTTP server, the public site
+    and python-telegram-bot (for the webhook secret its logging hides) cost ~0.4 s of a 2 s
+    start."""
+    assert run(capsys, "seed")[0] == 0
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "code = main(['check', 'В Алматы открыли центр НАТО'])\n"
+        "print(sorted(m for m in ('bot.web', 'telegram', 'starlette') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "nato-centre-almaty" in done.stdout
+    assert done.stdout.rstrip().endswith("[]")
+
+
 # ------------------------------------------------------------------ moderators and API keys
 
 

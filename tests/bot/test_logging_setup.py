@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.logging_setup import REDACTED, configure_logging
-from bot.web import webhook_secret_token
+from bot.webhook_secret import webhook_secret_token
 from knowledge.newsroom.api_keys import new_key
 from knowledge.settings import Settings
 

@@ -23,7 +23,8 @@ from telegram.ext import Application
 
 from bot.bootstrap import open_knowledge
 from bot.cli import main
-from bot.web import build_web_app, openapi_document, webhook_secret_token
+from bot.web import build_web_app, openapi_document
+from bot.webhook_secret import webhook_secret_token
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.formats.claimreview import from_claimreviews
 from knowledge.matching.matcher import Matcher
