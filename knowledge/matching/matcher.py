@@ -612,19 +612,17 @@ class Matcher:
         clean = normalise(text)
         best: dict[int, tuple[_Candidate, str]] = {}
         passages = split_passages(clean)
-        sentences: list[str] = []
-        if len(passages) == 1 and len(clean.split()) > RENDERED_WORDS and "\n" in clean:
-            sentences = self._claim_sentences(clean)
-        self._collect(passages, best, windows=not sentences)
-        if sentences:
+        sentences = self._claim_sentences(clean) if len(passages) == 1 else []
+        in_paragraphs = bool(sentences) and "\n" in clean and len(clean.split()) > RENDERED_WORDS
+        self._collect(passages, best, windows=not in_paragraphs)
+        if in_paragraphs:
             # a post written in paragraphs carries its claim in one sentence, between a greeting
             # and the weather: each sentence is also read as a message of its own, so the filler
             # does not dilute the claim's features.  Not a tweet's run-on sentences: CLEF-2020's
             # tweets, read so, met other claims of its base in their asides (bench/README.md)
             self._collect(sentences, best, limit=READ_SENTENCES, semantic_limit=READ_SENTENCES)
-        elif len(passages) == 1 and self._several_claims(best):
+        elif sentences and self._several_claims(best):
             # a short post may repeat several claims: look at its sentences one by one
-            sentences = self._claim_sentences(clean)
             self._collect(sentences, best, limit=RECHECKED_SENTENCES)
         with self._lock:
             appearances = self._appearance_matches(text)
@@ -783,8 +781,8 @@ class Matcher:
 
     @staticmethod
     def _claim_sentences(clean: str) -> list[str]:
-        """A short post's sentences that could state a claim (three words or more); none when
-        it is one sentence."""
+        """A post's sentences that could state a claim (three words or more); none when it is
+        one sentence."""
         sentences = [s for s in split_sentences(clean) if len(s.split()) >= 3]
         return sentences if len(sentences) >= 2 else []
 
