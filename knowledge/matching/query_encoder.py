@@ -326,7 +326,8 @@ class OnnxQueryEncoder:
             # VPMADDUBSW, whose 16-bit sums saturate on full-range weights, so a CPU without VNNI
             # and one with it gave different query vectors, and a decision fitted on one told a
             # true statement "false" on the other (bench/README.md, "Retrieval quality").  With
-            # weights in [-64, 64] no pair sum saturates: every x86 CPU computes the same integers
+            # weights in [-64, 64] no pair sum saturates: every x86 CPU computes the same integer
+            # products (the float parts still round by instruction set, in the last bits)
             quantize_dynamic(
                 source, target, weight_type=QuantType.QInt8, per_channel=True, reduce_range=True
             )
