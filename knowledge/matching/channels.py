@@ -160,10 +160,15 @@ class Groups:
         return position[starts], means
 
 
-def runner_up(values: np.ndarray) -> np.ndarray:
-    """For each element, the largest of the other elements (0 when there is none)."""
+def runner_up(values: np.ndarray, same: np.ndarray | None = None) -> np.ndarray:
+    """For each element, the largest of the other elements (0 when there is none); with
+    ``same`` (a square boolean matrix), only of those ``same`` does not pair it with."""
     if len(values) < 2:
         return np.zeros_like(values)
+    if same is not None:
+        others = np.where(same | np.eye(len(values), dtype=bool), -np.inf, values[None, :])
+        best = others.max(axis=1)
+        return np.where(np.isfinite(best), best, 0.0).astype(values.dtype, copy=False)
     order = np.argsort(-values, kind="stable")
     out = np.full_like(values, values[order[0]])
     out[order[0]] = values[order[1]]

@@ -73,7 +73,8 @@ FEATURES = (
     "sem_z",  # the cosine as a z-score among the message's cosines to the rest of the base
     "qlen",  # log(1 + number of content words in the message)
     "kazakh",  # 1 when the message reads as Kazakh (languages.text_language), else 0
-    "rival",  # the best confidence of another debunk for the same passage
+    "rival",  # the best confidence of another debunk for the same passage (one restating the
+    # same claim is none: matcher.RESTATEMENT_COSINE)
 )
 # The features the confidence is computed from (those that do not depend on the base's size).
 # None depends on how many wordings a debunk has: a debunk entered with one wording is judged
@@ -190,8 +191,8 @@ def names_its_claim(features: Mapping[str, float]) -> bool:
 
 def decide(confidence: float, thresholds: Thresholds, *, rival: float = 0.0) -> str:
     """The decision for a candidate; ``rival`` is the best confidence of the other candidates of
-    the same passage: when another debunk comes close to a match too, neither is a "match" (ask
-    instead)."""
+    the same passage that make another claim: when another debunk comes close to a match too,
+    neither is a "match" (ask instead)."""
     rivalled = rival >= thresholds.possible + RIVAL_SHARE * (thresholds.match - thresholds.possible)
     if confidence >= thresholds.match and not rivalled:
         return "match"

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from knowledge.matching.decision import DECISION_FEATURES, SEMANTIC_CALIBRATION
-from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher
+from knowledge.matching.decision import DECISION_FEATURES, SEMANTIC_CALIBRATION, Thresholds
+from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher, MatchResult
 from tests.support.embedders import hash_vectors
 
 CLAIM = "В Алматы открылся миротворческий центр НАТО"
@@ -92,6 +92,82 @@ def test_a_sibling_close_to_a_match_makes_the_reader_choose() -> None:
     thresholds = Thresholds(match=0.954, possible=0.58)
     assert decide(0.965, thresholds, rival=0.9537) == "possible"
     assert decide(0.965, thresholds, rival=0.70) == "match"  # a debunk far from a match
+
+
+class NuclearEmbedder:
+    """A sentence encoder that reads one claim in any wording or language: a text on using
+    nuclear weapons in Europe gets one vector, one on testing them another 0.97 from it, the
+    rest unrelated vectors."""
+
+    model_id = "nuclear/1"
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        claim, other = hash_vectors(["claim", "other"], 64)
+        tests = 0.97 * claim + np.sqrt(1 - 0.97**2) * other
+        out = hash_vectors(texts, 64)
+        for i, text in enumerate(texts):
+            if any(word in text.casefold() for word in ("nuclear", "ядерн")):
+                out[i] = tests if "test" in text.casefold() else claim
+        return out
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._vectors(texts)
+
+
+NUCLEAR = "США планируют применить ядерное оружие в Европе"
+
+
+def _match_nuclear(second: tuple[str, str]) -> MatchResult:
+    """The message matched against its claim's debunk and a second one, ``(slug, title)``, near
+    enough to a match to rival it."""
+    matcher = Matcher(
+        embedder=NuclearEmbedder(),
+        lexical_gate=None,
+        thresholds=Thresholds(match=0.9, possible=0.5),
+    )
+    first = DebunkEntry("nuclear", "false", {"en": "US plans to use nuclear weapon in Europe"}, ())
+    matcher.load([first, DebunkEntry(second[0], "false", {"en": second[1]}, ()), *OTHERS])
+    return matcher.match_message(NUCLEAR)
+
+
+def test_a_base_holding_the_claim_twice_still_answers_it() -> None:
+    """EUvsDisinfo holds "US plans to use nuclear weapon in Europe" and "The US are planning to
+    use nuclear weapons in Europe" (passage cosine 0.989): each was the other's rival, and a
+    reader who forwarded the claim was asked which of the two identical claims they meant."""
+    result = _match_nuclear(
+        ("nuclear-again", "The US are planning to use nuclear weapons in Europe")
+    )
+    assert {m.slug for m in result.matches[:2]} == {"nuclear", "nuclear-again"}
+    assert result.matches[1].score >= 0.9  # the other stands as a match too
+    assert result.verdict == "match"
+
+
+def test_another_claim_close_to_a_match_still_makes_the_reader_choose() -> None:
+    result = _match_nuclear(
+        ("nuclear-tests", "The US are preparing to test nuclear weapons in Europe")
+    )
+    assert [m.slug for m in result.matches[:2]] == ["nuclear", "nuclear-tests"]
+    assert result.matches[1].score >= 0.86  # within 90% of the way to a match
+    assert result.verdict == "possible"
+
+
+def test_a_debunk_entered_twice_word_for_word_is_no_rival_of_itself() -> None:
+    """Lexical only, the same holds for debunks whose wordings are the same once normalised."""
+    title = "Poland asks NATO to place nuclear weapons on its territory"
+    matcher = Matcher()
+    matcher.load(
+        [
+            DebunkEntry("poland", "false", {"en": title}, ()),
+            DebunkEntry("poland-again", "false", {"en": title.upper() + "!"}, ()),
+            *OTHERS,
+        ]
+    )
+    result = matcher.match_message(title)
+    assert {m.slug for m in result.matches[:2]} == {"poland", "poland-again"}
+    assert result.verdict == "match"
 
 
 class TopicEmbedder:

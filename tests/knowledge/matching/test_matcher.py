@@ -289,13 +289,18 @@ def test_thresholds_decide(thresholds: Thresholds, verdict: str) -> None:
 
 
 def test_two_equally_confident_debunks_ask_instead_of_answering() -> None:
+    """The message does not say which of two claims it makes (a debunk restating the same claim
+    is no rival: tests/knowledge/matching/test_decision.py)."""
     m = Matcher()
     m.load(
-        [*DEBUNKS, entry("nato-centre-copy", {"ru": "В Алматы открыли миротворческий центр НАТО"})]
+        [
+            *DEBUNKS,
+            entry("nato-centre-astana", {"ru": "В Астане открыли миротворческий центр НАТО"}),
+        ]
     )
-    result = m.match_message("В Алматы открыли миротворческий центр НАТО")
+    result = m.match_message("Открыли миротворческий центр НАТО")
     assert result.verdict == "possible"
-    assert {x.slug for x in result.matches[:2]} == {"nato-centre-almaty", "nato-centre-copy"}
+    assert {x.slug for x in result.matches[:2]} == {"nato-centre-almaty", "nato-centre-astana"}
 
 
 # ---------------------------------------------------------------- semantic channel (fake embedder)
