@@ -160,13 +160,13 @@ class Groups:
         return position[starts], means
 
 
-def runner_up(values: np.ndarray, same: np.ndarray | None = None) -> np.ndarray:
+def runner_up(values: np.ndarray, ignored: np.ndarray | None = None) -> np.ndarray:
     """For each element, the largest of the other elements (0 when there is none); with
-    ``same`` (a square boolean matrix), only of those ``same`` does not pair it with."""
+    ``ignored`` (a square boolean matrix), of those it does not ignore (row i: what i ignores)."""
     if len(values) < 2:
         return np.zeros_like(values)
-    if same is not None:
-        others = np.where(same | np.eye(len(values), dtype=bool), -np.inf, values[None, :])
+    if ignored is not None:
+        others = np.where(ignored | np.eye(len(values), dtype=bool), -np.inf, values[None, :])
         best = others.max(axis=1)
         return np.where(np.isfinite(best), best, 0.0).astype(values.dtype, copy=False)
     order = np.argsort(-values, kind="stable")

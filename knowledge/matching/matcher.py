@@ -1035,12 +1035,18 @@ class Matcher:
                     cand.confidence if ranking is calibration else ranking.confidence(features)
                 )
             candidates.append(cand)
-        # a debunk restating another's claim is no rival of it in the decision: asking which
-        # of the two the reader means would offer the same claim twice.  The ranking's rivals
-        # stay all the others: counted apart there, restatements took CLEF-2020 dev tweets'
-        # first places from the claims they answer (bench/README.md)
-        same = self._restatements([c.row for c in candidates])
-        rivals = runner_up(np.array([c.confidence for c in candidates]), same).tolist()
+        # a debunk restating another's claim less confidently is no rival of it in the
+        # decision: asking which of the two the reader means would offer the same claim twice.
+        # The other way round it is, so one card answers the claim, the restatement is only
+        # offered.  The ranking's rivals stay all the others: counted apart there,
+        # restatements took CLEF-2020 dev tweets' first places from the claims they answer
+        confidences = np.array([c.confidence for c in candidates])
+        order = np.arange(len(candidates))  # of equal confidence, the earlier ranks first
+        weaker = (confidences[None, :] < confidences[:, None]) | (
+            (confidences[None, :] == confidences[:, None]) & (order[None, :] > order[:, None])
+        )
+        ignored = self._restatements([c.row for c in candidates]) & weaker
+        rivals = runner_up(confidences, ignored).tolist()
         standing_rivals = runner_up(np.array([c.standing for c in candidates])).tolist()
         for cand, rival, standing_rival in zip(candidates, rivals, standing_rivals, strict=True):
             cand.features["rival"] = rival
