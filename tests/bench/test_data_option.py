@@ -6,14 +6,26 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_a_bench_looks_for_its_data_where_data_points(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("script", "missing"),
+    [
+        ("clef.py", "missing CLEF-2020 claims: {data}/clef2020/"),
+        ("restatements.py", "missing EUvsDisinfo case list: {data}/euvsdisinfo/posts.csv"),
+    ],
+)
+def test_a_bench_looks_for_its_data_where_data_points(
+    tmp_path: Path, script: str, missing: str
+) -> None:
     result = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "clef.py"), "--data", str(tmp_path)],
+        [sys.executable, str(REPO / "bench" / script), "--data", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert f"missing CLEF-2020 claims: {tmp_path}/clef2020/" in result.stdout
+    assert result.returncode == 1
+    assert missing.format(data=tmp_path) in result.stdout
