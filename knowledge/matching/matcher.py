@@ -803,10 +803,10 @@ class Matcher:
     def _restatements(self, rows: list[int]) -> np.ndarray:
         """Which of these rows (one per debunk) state the same claim: the same words once
         normalised, or passage vectors at least RESTATEMENT_COSINE apart."""
-        folded = [utils.default_process(self._row_folded[row]) for row in rows]
-        same = np.array([[a == b for b in folded] for a in folded], dtype=bool).reshape(
-            len(rows), len(rows)
+        words = np.array(
+            [utils.default_process(self._row_folded[row]) for row in rows], dtype=object
         )
+        same: np.ndarray = words[:, None] == words[None, :]
         vectors = self.row_vectors()
         if vectors is not None and rows:
             chosen = vectors[rows]

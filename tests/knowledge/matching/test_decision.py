@@ -94,7 +94,7 @@ def test_a_sibling_close_to_a_match_makes_the_reader_choose() -> None:
     assert decide(0.965, thresholds, rival=0.70) == "match"  # a debunk far from a match
 
 
-class NuclearEmbedder:
+class NuclearEmbedder(HashEmbedder):
     """A sentence encoder that reads one claim in any wording or language: a text on using
     nuclear weapons in Europe gets one vector, one on testing them another 0.97 from it, the
     rest unrelated vectors."""
@@ -104,17 +104,11 @@ class NuclearEmbedder:
     def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         claim, other = hash_vectors(["claim", "other"], 64)
         tests = 0.97 * claim + np.sqrt(1 - 0.97**2) * other
-        out = hash_vectors(texts, 64)
+        out = super()._vectors(texts)
         for i, text in enumerate(texts):
             if any(word in text.casefold() for word in ("nuclear", "ядерн")):
                 out[i] = tests if "test" in text.casefold() else claim
         return out
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._vectors(texts)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._vectors(texts)
 
 
 NUCLEAR = "США планируют применить ядерное оружие в Европе"
