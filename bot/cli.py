@@ -177,7 +177,8 @@ def _as_card(result: MatchResult, kb: KnowledgeBase, lang: str) -> str:
                 for s in card.sources
             ]
     for rank, match in enumerate(result.matches, start=1):
-        lines.append(f"  {rank}. {match.slug}  score={match.score:.3f}  {match.decision}")
+        restates = f"  (restates {match.restates})" if match.restates else ""
+        lines.append(f"  {rank}. {match.slug}  score={match.score:.3f}  {match.decision}{restates}")
     return "\n".join(lines)
 
 
@@ -231,7 +232,10 @@ def _picture_card(payload: dict[str, Any]) -> str:
     if picture:
         lines.append(f"A copy of {picture['name'] or 'a picture'} attached to {picture['slug']}")
     for rank, match in enumerate(payload["matches"], start=1):
-        lines.append(f"  {rank}. {match['slug']}  score={match['score']:.3f}  {match['decision']}")
+        restates = f"  (restates {match['restates']})" if match.get("restates") else ""
+        lines.append(
+            f"  {rank}. {match['slug']}  score={match['score']:.3f}  {match['decision']}{restates}"
+        )
     return "\n".join(lines)
 
 

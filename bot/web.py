@@ -441,12 +441,32 @@ _SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["slug", "score", "verdict", "decision", "title", "matched"],
+                    "required": [
+                        "slug",
+                        "score",
+                        "verdict",
+                        "decision",
+                        "stance",
+                        "restates",
+                        "title",
+                        "matched",
+                    ],
                     "properties": {
                         "slug": {"type": "string"},
                         "score": {"type": "number", "minimum": 0, "maximum": 1},
                         "verdict": _VERDICT,
                         "decision": _DECISION,
+                        "stance": {
+                            "type": "string",
+                            "enum": ["repeats", "refutes", "unclear"],
+                            "description": "what the message does with the claim; refutes: "
+                            "it denies the claim, agreeing with the debunk",
+                        },
+                        "restates": {
+                            "type": ["string", "null"],
+                            "description": "slug of a more confident match stating the same "
+                            "claim (a base holding it twice); show that one",
+                        },
                         "title": {"type": "string"},
                         "matched": {"type": "string"},
                     },

@@ -58,19 +58,30 @@ class Answer:
 
 def answer_from(result: MatchResult, card_for: Callable[[str], DebunkCard | None]) -> Answer:
     """Published cards for the matches worth showing: every "match" of a long post (several
-    debunks), else up to three "possible" candidates, else nothing."""
+    debunks), else up to three "possible" candidates, else nothing.  A debunk restating the
+    claim of a more confident one that is shown too is left out: one claim, one card."""
     if result.verdict == "match":
-        wanted = [m for m in result.matches if m.decision == "match"][:MAX_MATCHES_SHOWN]
+        wanted, limit = [m for m in result.matches if m.decision == "match"], MAX_MATCHES_SHOWN
     elif result.verdict == "possible":
-        wanted = [m for m in result.matches if m.decision != "none"][:MAX_POSSIBLE_SHOWN]
+        wanted, limit = [m for m in result.matches if m.decision != "none"], MAX_POSSIBLE_SHOWN
     else:
-        wanted = []
+        wanted, limit = [], 0
+    slugs = {m.slug for m in wanted}
+
+    def published(slug: str) -> DebunkCard | None:
+        card = card_for(slug)
+        return card if card is not None and card.status == "published" else None
+
     findings: list[Finding] = []
     for match in wanted:
-        card = card_for(match.slug)
-        if card is None or card.status != "published":
+        if len(findings) == limit:
+            break
+        card = published(match.slug)
+        if card is None:
             continue  # retired since the matcher was built
         if any(f.card.slug == card.slug for f in findings):
+            continue
+        if match.restates in slugs and published(match.restates) is not None:
             continue
         findings.append(Finding(card, match.score, match.decision, match.passage, match.stance))
     if not findings:
@@ -161,6 +172,7 @@ def check_payload(result: MatchResult, kb: KnowledgeBase, lang: str = "en") -> d
                 "verdict": entry.verdict if entry is not None else None,
                 "decision": match.decision,
                 "stance": match.stance,
+                "restates": match.restates,
                 "title": pick_language(entry.titles, lang) if entry is not None else "",
                 "matched": match.matched,
             }

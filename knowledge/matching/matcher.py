@@ -155,6 +155,9 @@ class Match:
     # what the message does with the claim: repeats it, refutes it (agrees with the debunk), or
     # unclear; a refuting message is never told it is false
     stance: Stance = "repeats"
+    # the slug of a more confident candidate that states the same claim (a base holding it
+    # twice): shown once, a reader is not asked to choose between two wordings of one claim
+    restates: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,7 @@ class _Candidate:
     confidence: float = 0.0  # that this debunk answers the passage, if ranked first (decision)
     standing: float = 0.0  # how it stands against the passage's other debunks (ranking)
     standing_rival: float = 0.0  # the best standing of another debunk for the same passage
+    restates: int | None = None  # slot of a more confident debunk of the passage, same claim
 
 
 def _languages_of(entry: DebunkEntry) -> set[str]:
@@ -825,6 +829,7 @@ class Matcher:
     def _to_match(self, cand: _Candidate, passage: str) -> Match:
         entry = self._entries[cand.slot]
         assert entry is not None
+        stronger = self._entries[cand.restates] if cand.restates is not None else None
         return Match(
             slug=entry.slug,
             score=round(cand.confidence, 4),
@@ -832,6 +837,7 @@ class Matcher:
             matched=self._row_text[cand.row],
             passage=passage,
             evidence={k: round(v, 4) for k, v in cand.features.items()},
+            restates=stronger.slug if stronger is not None else None,
         )
 
     def _appearance_matches(self, text: str) -> list[Match]:
@@ -1051,6 +1057,10 @@ class Matcher:
         for cand, rival, standing_rival in zip(candidates, rivals, standing_rivals, strict=True):
             cand.features["rival"] = rival
             cand.standing_rival = standing_rival
+        for cand, stronger in zip(candidates, ignored.T, strict=True):
+            if stronger.any():
+                restated = np.flatnonzero(stronger)
+                cand.restates = candidates[int(restated[np.argmax(confidences[restated])])].slot
         return candidates
 
 

@@ -105,6 +105,19 @@ def test_skip_invalid_imports_the_valid_ones(
     assert "second-one" in err
 
 
+def test_check_says_which_debunk_restates_another(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A base holding one claim twice: the listing says which debunk repeats the other."""
+    twice = write_pack(tmp_path / "twice.json", ENTRY, with_changes(slug="nato-centre-again"))
+    assert run(capsys, "import", str(twice))[0] == 0
+    code, out, _ = run(capsys, "check", "--top", "2", "В Алматы открыли центр НАТО")
+    assert code == 0
+    listed = [line.split() for line in out.splitlines() if line.startswith("  ")]
+    assert [row[1] for row in listed] == ["nato-centre-almaty", "nato-centre-again"]
+    assert out.count("(restates nato-centre-almaty)") == 1 and "(restates" in out.splitlines()[-1]
+
+
 def test_second_import_says_nothing_changed(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -105,6 +105,27 @@ def test_check_answers_like_the_command_line(
     assert body == json.loads(capsys.readouterr().out)
 
 
+def test_a_check_carries_exactly_the_fields_its_schema_describes(
+    api: httpx.Client, key: str, settings: Settings
+) -> None:
+    """A newsroom reading the OpenAPI description learns every field of a match, the stance
+    (a refuting message agrees with the debunk) included."""
+    schema = openapi_document(settings)["components"]["schemas"]["CheckResult"]
+    match_schema = schema["properties"]["matches"]["items"]
+    strict = {
+        **schema,
+        "properties": {
+            **schema["properties"],
+            "matches": {"type": "array", "items": {**match_schema, "additionalProperties": False}},
+        },
+    }
+    for text in (NATO_CLAIM, "В Алматы не открывали никакого центра НАТО"):
+        body = api.post("/api/v1/check", json={"text": text}, headers=bearer(key)).json()
+        assert body["matches"]
+        jsonschema.validate(body, strict)
+    assert body["matches"][0]["stance"] == "refutes"
+
+
 def test_check_takes_the_key_from_x_api_key_too(api: httpx.Client, key: str) -> None:
     response = api.post(
         "/api/v1/check", json={"text": "Hello, how are you?", "top": 1}, headers={"X-API-Key": key}

@@ -51,6 +51,21 @@ def test_possible_offers_up_to_three_candidates() -> None:
     assert [f.card.slug for f in answer.findings] == ["a", "b", "c"]
 
 
+def test_a_claim_held_twice_is_offered_once() -> None:
+    """Two debunks of one claim (a base holding it twice) take one place among the three
+    offered; the restatement stays when the debunk it restates is no longer published."""
+    cards = {s: card(s) for s in ("a", "a-again", "b", "c")}
+    restated = Match("a-again", 0.5, "possible", "wording", "passage", restates="a")
+    result = MatchResult(
+        "q",
+        "possible",
+        (match("a", "possible"), restated, match("b", "possible"), match("c", "possible")),
+    )
+    assert [f.card.slug for f in answer_from(result, cards.get).findings] == ["a", "b", "c"]
+    cards["a"] = card("a", "retired")
+    assert [f.card.slug for f in answer_from(result, cards.get).findings] == ["a-again", "b", "c"]
+
+
 def test_nothing_left_to_show_is_none() -> None:
     result = MatchResult("q", "match", (match("gone", "match"),))
     assert answer_from(result, {"gone": card("gone", "retired")}.get).verdict == "none"

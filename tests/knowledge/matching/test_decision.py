@@ -139,6 +139,7 @@ def test_a_base_holding_the_claim_twice_still_answers_it() -> None:
     assert result.verdict == "match"
     # one card answers the claim: its restatement is offered, not shown beside it
     assert [m.decision for m in result.matches[:2]] == ["match", "possible"]
+    assert [m.restates for m in result.matches[:2]] == [None, result.matches[0].slug]
 
 
 def test_another_claim_close_to_a_match_still_makes_the_reader_choose() -> None:
