@@ -127,6 +127,15 @@ def _parser() -> argparse.ArgumentParser:
     remove_moderator = moderator_commands.add_parser("remove", help="take the role away")
     remove_moderator.add_argument("user_id", type=int, metavar="ID")
     moderator_commands.add_parser("list", help="owners (TEKSER_OWNER_IDS), admins and editors")
+    term = commands.add_parser("term", help="the glossary's ru/kk/en terms moderators add (/term)")
+    term_commands = term.add_subparsers(dest="term_command", required=True, metavar="ACTION")
+    add_term = term_commands.add_parser("add", help="add a group of equivalent words")
+    add_term.add_argument(
+        "group", metavar="GROUP", help='"ru: прививка, вакцина; kk: екпе; en: vaccine"'
+    )
+    term_commands.add_parser("list", help="the groups added, numbered")
+    remove_term = term_commands.add_parser("remove", help="remove a group by its number")
+    remove_term.add_argument("group_id", type=int, metavar="N")
     return parser
 
 
@@ -520,6 +529,34 @@ def cmd_moderator(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_term(args: argparse.Namespace, settings: Settings) -> int:
+    """The same groups as /term (checked, audited), by the owners' console."""
+    from handlers.moderation.terms_views import problem_text
+    from knowledge.debunks.terms import LANGUAGES, TermError
+
+    with _services(settings) as services:
+        terms = services.moderation.terms
+        if args.term_command == "add":
+            try:
+                row = terms.add(SHELL, args.group)
+            except TermError as error:
+                raise CommandError(problem_text(error)) from None
+            print(f"Added term group #{row.id}.")
+        elif args.term_command == "remove":
+            if terms.remove(SHELL, args.group_id) is None:
+                raise CommandError(f"there is no term group #{args.group_id} (tekser term list)")
+            print(f"Removed term group #{args.group_id}.")
+        else:
+            for row in terms.groups():
+                words = "; ".join(
+                    f"{lang}: {', '.join(row.words[lang])}"
+                    for lang in LANGUAGES
+                    if lang in row.words
+                )
+                print(f"{row.id}\t{words}\t{row.added_at:%Y-%m-%d}")
+    return 0
+
+
 SERVICE_COMMANDS = frozenset({"run", "web", "api"})
 COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "check": cmd_check,
@@ -534,6 +571,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
     "web": cmd_api,
     "api": cmd_api,  # the old name of `web`
     "moderator": cmd_moderator,
+    "term": cmd_term,
     "image": cmd_image,
 }
 

@@ -1,2 +1,3 @@
 """The moderators' bot: /add, /edit, the review queue, one-line debunk commands, roles, import and
-export, /stats, each with its views beside it; `assembly.build_handlers()` lists every handler."""
+export, /stats, the glossary's /term, each with its views beside it; `assembly.build_handlers()`
+lists every handler."""

@@ -29,6 +29,7 @@ from handlers.moderation import exchange as moderation_exchange
 from handlers.moderation import queue as moderation_queue
 from handlers.moderation import roles as moderation_roles
 from handlers.moderation import stats as moderation_stats
+from handlers.moderation import terms as moderation_terms
 from handlers.moderation import views as mr
 from handlers.moderation.access import moderator_translator
 from handlers.moderation.routes import Handlers, States, command
@@ -45,6 +46,7 @@ COMMAND_MODULES = (
     moderation_queue,
     moderation_exchange,
     moderation_stats,
+    moderation_terms,
 )
 
 

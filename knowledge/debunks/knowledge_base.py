@@ -14,11 +14,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from knowledge.db.engines import create_engine_for, exclusive, migrate
-from knowledge.debunks import storage
+from knowledge.debunks import storage, terms
 from knowledge.debunks.cards import DebunkCard
 from knowledge.debunks.storage import ImportSummary
 from knowledge.debunks.sync import (
     BULK_REFRESH,
+    GLOSSARY_CHANGED,
     BaseVersion,
     base_version,
     notify_change,
@@ -64,6 +65,8 @@ class KnowledgeBase:
     ) -> None:
         self.engine = engine
         self.matcher = matcher
+        # the matcher's glossary as given (the shipped one); the moderators' groups join it
+        self.shipped_glossary = matcher.glossary
         self.index_store = index_store  # built indexes kept on disk, read by reload()
         self._lock = threading.Lock()
         self.loaded = False  # the matcher is filled by reload(); until then changes skip it
@@ -102,6 +105,7 @@ class KnowledgeBase:
         version = base_version(self.engine)
         with self.session() as session:
             entries = storage.published_entries(session)
+        self.reload_glossary(announce=False)
         embedding = self._embedding is not None and self._embedding.is_alive()
         if embed_missing is None:
             embed_missing = not (self.embed_in_background and (not self.loaded or embedding))
@@ -180,6 +184,17 @@ class KnowledgeBase:
                     self.matcher.upsert(entry)
         if announce:
             notify_change(self.engine, slug)
+
+    def reload_glossary(self, *, announce: bool = True) -> int:
+        """Give the matcher the shipped glossary with the moderators' groups as stored now, and
+        (unless `announce` is False) tell the other workers; returns how many groups joined.
+        The glossary is read at query time, so no index is rebuilt."""
+        with self.session() as session:
+            groups = [row.words for row in terms.term_groups(session)]
+        self.matcher.glossary = self.shipped_glossary.extended(groups)
+        if announce:
+            notify_change(self.engine, GLOSSARY_CHANGED)
+        return len(groups)
 
     def check(self, text: str, *, top: int = 3) -> MatchResult:
         return self.matcher.match_message(text, top=top)

@@ -12,6 +12,9 @@ debunk tables) as of the last notification it handled; after reconnecting, and e
 `check_interval` seconds as a fallback, it compares it with the base and reloads everything when
 it moved without a notification explaining it.
 
+The moderators' glossary terms (`/term`) travel the same way, as the payload
+``GLOSSARY_CHANGED``: each worker re-reads them (`kb.reload_glossary`), no index is rebuilt.
+
 On SQLite (one process) all of this is a no-op.
 """
 
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "tekser_debunks"
 RELOAD_ALL = "*"  # payload asking every worker for a full reload (bulk changes)
+GLOSSARY_CHANGED = "#glossary"  # payload: the moderators' glossary terms changed (no slug has #)
 BULK_REFRESH = 50  # more slugs than this in one burst: reload instead of refreshing one by one
 DRAIN_SECONDS = 0.05  # after the first notification, how long to gather the rest of a burst
 
@@ -46,10 +50,13 @@ SELECT
   (SELECT count(*) FROM claimphrasing),
   (SELECT coalesce(max(id), 0) FROM claimphrasing),
   (SELECT count(*) FROM appearance),
-  (SELECT coalesce(max(id), 0) FROM appearance)
+  (SELECT coalesce(max(id), 0) FROM appearance),
+  (SELECT count(*) FROM termgroup),
+  (SELECT coalesce(max(id), 0) FROM termgroup)
 """
 
 BaseVersion = tuple[str, ...]
+GLOSSARY_PART = slice(8, 10)  # the moderators' glossary terms in a BaseVersion (the rest: debunks)
 
 
 def _dialect(target: Session | Engine | Connection) -> str:
@@ -106,6 +113,7 @@ class DebunkSync:
         self.connected = threading.Event()
         self.refreshes = 0
         self.reloads = 0
+        self.glossary_reloads = 0
         self.reconnects = 0
         self.backend_pid: int | None = None
         self._stop = threading.Event()
@@ -186,13 +194,20 @@ class DebunkSync:
         row = conn.execute(VERSION_SQL).fetchone()
         version = tuple(str(value) for value in row) if row is not None else ()
         slugs |= self._drain(conn)  # notifications of commits the version already includes
+        baseline = self._baseline or ()
+        # the glossary's part of the version moves apart: its change needs no index reload
+        glossary_moved = version[GLOSSARY_PART] != baseline[GLOSSARY_PART]
+        if GLOSSARY_CHANGED in slugs or glossary_moved:
+            slugs.discard(GLOSSARY_CHANGED)
+            self.kb.reload_glossary(announce=False)
+            self.glossary_reloads += 1
         if RELOAD_ALL in slugs or len(slugs) > BULK_REFRESH:
             self._reload("bulk change")
         elif slugs:
             for slug in sorted(slugs):
                 self.kb.refresh(slug, announce=False)
                 self.refreshes += 1
-        elif version != self._baseline:
+        elif version[: GLOSSARY_PART.start] != baseline[: GLOSSARY_PART.start]:
             self._reload("the base changed without a notification")
         self._baseline = version
 

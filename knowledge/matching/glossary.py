@@ -3,7 +3,9 @@
 ``glossary.json`` (beside this module) lists groups of equivalent words: "НАТО" / "NATO",
 "биолаборатория" / "биозертхана" / "biolab", ...  A message's word also searches the base for its
 equivalents, so a Kazakh or English message shares words with a debunk stored only in Russian.
-Words are stemmed as messages are, so any form of a word may be written; moderators may add groups.
+Words are stemmed as messages are, so any form of a word may be written; moderators add groups
+with `/term` (knowledge.debunks.terms), which every worker's matcher joins to these
+(:meth:`Glossary.extended`).
 The glossary also renders a message word for word into another language (:meth:`Glossary.render`)
 for the sentence encoder, which reads the domain's terms better in the base's language.
 """
@@ -36,8 +38,10 @@ class Glossary:
         # terms of groups that name what a claim is about (written with a capital: НАТО,
         # Pentagon), places apart (Алматы: where a claim is set, and much else happens)
         self._names: set[str] = set()
-        place_words = set(places)
-        for group in groups:
+        self._groups = tuple(groups)
+        self._places = tuple(places)
+        place_words = set(self._places)
+        for group in self._groups:
             members: set[str] = set()
             written: dict[str, str] = {}
             for lang, words in group.items():
@@ -55,6 +59,11 @@ class Glossary:
     def from_file(cls, path: Path) -> Glossary:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(data.get("terms", ()), data.get("places", ()))
+
+    def extended(self, groups: Iterable[Mapping[str, Iterable[str]]]) -> Glossary:
+        """This glossary with more groups (the moderators', `/term`); a word in one of these and in
+        one of its own joins both, and is rendered as its own group writes it."""
+        return Glossary([*self._groups, *groups], self._places)
 
     def __len__(self) -> int:
         return len(self._equivalents)

@@ -1,5 +1,6 @@
 """The moderators' services, one per use case, each call one short transaction: roles, the
-base's debunks, the review queue, import and export, statistics, and each moderator's desk.
+base's debunks, the review queue, import and export, statistics, each moderator's desk, and the
+glossary's terms.
 
 Every method blocks on the database: async callers run them with `asyncio.to_thread`.
 """
@@ -17,6 +18,7 @@ from knowledge.moderation.exchange import Exchange
 from knowledge.moderation.review import ReviewQueue
 from knowledge.moderation.roles import Roles
 from knowledge.moderation.statistics import Statistics
+from knowledge.moderation.terms import Terms
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Moderation:
     exchange: Exchange
     statistics: Statistics
     desks: Desks
+    terms: Terms
 
     @classmethod
     def compose(cls, kb: KnowledgeBase, *, owner_ids: Collection[int], secret: str) -> Moderation:
@@ -38,4 +41,5 @@ class Moderation:
             exchange=Exchange(tx, kb),
             statistics=Statistics(tx, kb),
             desks=Desks(tx),
+            terms=Terms(tx, kb),
         )

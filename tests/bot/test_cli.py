@@ -118,6 +118,22 @@ def test_check_says_which_debunk_restates_another(
     assert out.count("(restates nato-centre-almaty)") == 1 and "(restates" in out.splitlines()[-1]
 
 
+def test_term_adds_lists_and_removes_glossary_groups(capsys: pytest.CaptureFixture[str]) -> None:
+    group = "ru: прививка, вакцина; kk: екпе; en: vaccine"
+    assert run(capsys, "term", "add", group)[1] == "Added term group #1.\n"
+    code, out, _ = run(capsys, "term", "list")
+    assert code == 0 and out.startswith("1\tru: прививка, вакцина; kk: екпе; en: vaccine\t")
+    code, _, err = run(capsys, "term", "add", "ru: детская прививка")
+    assert (
+        code == 2
+        and err == "tekser: детская прививка is not one word (letters and digits, no spaces).\n"
+    )
+    assert run(capsys, "term", "remove", "1")[1] == "Removed term group #1.\n"
+    code, _, err = run(capsys, "term", "remove", "1")
+    assert code == 2 and "no term group #1" in err and err.count("\n") == 1
+    assert run(capsys, "term", "list")[1] == ""
+
+
 def test_second_import_says_nothing_changed(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -46,6 +46,9 @@ MODERATOR_COMMANDS = [
     "/export",
     "/import",
     "/stats",
+    "/term",
+    "/term ru: прививка; en: vaccine",
+    "/term remove 1",
     "/cancel",
 ]
 

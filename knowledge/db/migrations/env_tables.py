@@ -12,6 +12,7 @@ import knowledge.db.bot_state
 import knowledge.db.handled_updates
 import knowledge.db.link_cache
 import knowledge.debunks.tables
+import knowledge.debunks.terms
 import knowledge.images.tables
 import knowledge.moderation.audit
 import knowledge.moderation.deliveries

@@ -12,11 +12,13 @@ from handlers.moderation import add_views as mr_add
 from handlers.moderation import callback_data as cb
 from handlers.moderation import debunks_views as mr_debunks
 from handlers.moderation import queue_views as mr_queue
+from handlers.moderation import terms_views
 from handlers.moderation import views as mr
 from handlers.moderation.i18n import moderation_translator
 from handlers.public.views import card_text
 from knowledge.audience.submissions import Submission
 from knowledge.debunks.catalogue import Listing
+from knowledge.debunks.terms import TermError, TermGroup
 from knowledge.formats.pack import PackDebunk
 from knowledge.moderation.audit import AuditEvent, changed_parts
 from knowledge.moderation.drafts import DraftDebunk
@@ -258,3 +260,14 @@ def test_the_moderation_catalog_is_fully_translated(lang: str) -> None:
             assert form, message.id
             assert set(re.findall(r"\{\w+\}", str(form))) == set(re.findall(r"\{\w+\}", source))
     assert moderation_translator(lang).m_("Moderators") != "Moderators"
+
+
+def test_term_replies_speak_the_moderators_language() -> None:
+    ru = moderation_translator("ru")
+    refused = terms_views.problem(ru, TermError("common", word="и"))
+    assert "слишком частое слово" in refused.text and "<code>/term ru:" in refused.text
+    name = TermGroup(id=4, words={"ru": ["ЦРУ"], "en": ["CIA"]}, added_by=1)
+    word = TermGroup(id=5, words={"ru": ["корь"], "kk": ["қызылша"]}, added_by=1)
+    assert "считается названием" in terms_views.added(ru, name).text
+    assert "считается названием" not in terms_views.added(ru, word).text
+    assert "<b>#5</b> ru: корь · kk: қызылша" in terms_views.listing(ru, [word]).text

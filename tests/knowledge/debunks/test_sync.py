@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from knowledge.debunks import storage
+from knowledge.debunks import storage, terms
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.debunks.sync import DebunkSync, base_version, notify_change, notify_reload
 from knowledge.formats.pack import PackDebunk
@@ -191,6 +191,33 @@ def test_the_version_moves_with_every_kind_of_change(postgres_url: str) -> None:
     seen.add(base_version(kb.engine))
     kb.close()
     assert len(seen) == 4
+
+
+@pytest.mark.postgres
+def test_a_glossary_term_added_through_one_worker_reaches_the_other_without_a_reload(
+    writer: KnowledgeBase, reader: KnowledgeBase
+) -> None:
+    def bridged(kb: KnowledgeBase) -> bool:  # "Байқоңыр" is Kazakh for Baikonur
+        return bool(kb.matcher.glossary.equivalents("baikonur"))
+
+    writer.import_entries([ENTRY])
+    reader.reload()
+    with listening(reader) as sync:
+        with writer.session() as session:
+            terms.add_term_group(
+                session, words={"kk": ["Байқоңыр"], "en": ["Baikonur"]}, added_by=1
+            )
+            session.commit()
+        writer.reload_glossary()
+        assert wait_for(lambda: bridged(reader), 2.0) < 2.0
+        assert sync.reloads == 0
+    with listening(reader, check_interval=0.3) as sync:  # a change nobody announced
+        with writer.session() as session:
+            row = terms.term_groups(session)[0]
+            assert row.id is not None and terms.remove_term_group(session, group_id=row.id)
+            session.commit()
+        wait_for(lambda: not bridged(reader), 2.0)
+        assert sync.reloads == 0 and sync.glossary_reloads >= 1
 
 
 def test_on_sqlite_sync_is_a_no_op(tmp_path: Path) -> None:
