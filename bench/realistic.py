@@ -41,6 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import datasets as data
 import fit_thresholds as fitting
 
+from knowledge.debunks.cards import DebunkCard
+from knowledge.debunks.checking import CANDIDATES, answer_from
 from knowledge.matching import matcher as matcher_module
 from knowledge.matching.decision import Calibration, Thresholds
 from knowledge.matching.embedding import Embedder
@@ -74,10 +76,16 @@ class Outcome:
     rival: float  # the best confidence of another debunk for the same passage
     stance: str | None  # the best candidate's stance, when the matcher reports one
     cross_lingual: bool  # the message's language is absent from the expected debunk
+    shown: tuple[str, ...] = ()  # the debunks the reader is shown: the cards, or "did you mean"
 
     @property
     def right(self) -> bool:
         return self.top in self.item.answers
+
+    @property
+    def right_shown(self) -> bool:
+        """The right debunk reaches the reader: a card, or one of the "did you mean" buttons."""
+        return bool(self.item.answers.intersection(self.shown))
 
     def false_badge(self, verdict: str | None = None) -> bool:
         """Told "false": a match whose stance is not "refutes"."""
@@ -111,8 +119,9 @@ def run(matcher: Matcher, sets: dict[str, list[data.RealisticItem]], label: str)
     outcomes = []
     started = time.perf_counter()
     for n, (name, item) in enumerate(items, start=1):
-        result = matcher.match_message(item.text, top=3)
+        result = matcher.match_message(item.text, top=CANDIDATES)
         top = result.matches[0] if result.matches else None
+        shown = answer_from(result, _published_card).findings
         entry = matcher.entry(item.slug) if item.slug else None
         outcomes.append(
             Outcome(
@@ -124,6 +133,7 @@ def run(matcher: Matcher, sets: dict[str, list[data.RealisticItem]], label: str)
                 rival=float(top.evidence.get("rival", 0.0)) if top else 0.0,
                 stance=getattr(top, "stance", None) if top else None,
                 cross_lingual=entry is not None and item.lang not in languages(entry),
+                shown=tuple(finding.card.slug for finding in shown),
             )
         )
         if n % 50 == 0 or n == len(items):
@@ -138,6 +148,11 @@ def run(matcher: Matcher, sets: dict[str, list[data.RealisticItem]], label: str)
     if isinstance(matcher.embedder, data.CachingEmbedder):
         matcher.embedder.cache.save()
     return outcomes
+
+
+def _published_card(slug: str) -> DebunkCard:
+    """Every debunk of a bench base is published: what the bot shows is what the matcher offers."""
+    return DebunkCard(slug, "false", "published", {"en": slug}, {"en": ""})
 
 
 # ---------------------------------------------------------------------------- measures
@@ -156,13 +171,14 @@ def positive_row(label: str, rows: list[Outcome]) -> str:
     n = len(rows)
     first = sum(o.right for o in rows)
     right_first = sum(o.right and o.verdict != "none" for o in rows)
+    shown = sum(o.right_shown for o in rows)
     match = sum(o.right and o.verdict == "match" for o in rows)
     wrong = sum(o.verdict == "match" and not o.right for o in rows)
     possible = sum(o.verdict == "possible" for o in rows)
     none = sum(o.verdict == "none" for o in rows)
     return (
-        f"{label:<34}{n:>5}{rate(first, n):>8}{rate(right_first, n):>10}{rate(match, n):>8}"
-        f"{rate(possible, n):>10}{rate(none, n):>7}{wrong:>7}"
+        f"{label:<34}{n:>5}{rate(first, n):>8}{rate(right_first, n):>10}{rate(shown, n):>7}"
+        f"{rate(match, n):>8}{rate(possible, n):>10}{rate(none, n):>7}{wrong:>7}"
     )
 
 
@@ -231,11 +247,12 @@ def print_tables(outcomes: list[Outcome]) -> None:
     positives = {k: v for k, v in by_set.items() if k != "negatives" and k not in denials}
     if positives:
         print_block(
-            f"{'positives':<34}{'n':>5}{'first':>8}{'right1st':>10}{'match':>8}"
+            f"{'positives':<34}{'n':>5}{'first':>8}{'right1st':>10}{'shown':>7}{'match':>8}"
             f"{'possible':>10}{'none':>7}{'wrong':>7}",
             positives,
             positive_row,
             "  first: right debunk ranked first; right1st: ... and answered match or possible;"
+            " shown: right debunk among the cards or the 'did you mean' buttons the reader gets;"
             " match: answered match with the right debunk; wrong: match with a wrong debunk",
         )
     if "negatives" in by_set:
@@ -406,6 +423,12 @@ def print_acceptance(outcomes: list[Outcome], mode: str) -> dict[str, float]:
         ok = value >= target if sense == ">=" else value <= target
         mark = "ok " if ok else "NO "
         print(f"  {mark}{name:<36}{value:>7.3f}  of {n[name]:<4} target {sense} {target}")
+    positives = [o for o in outcomes if o.item.slug and o.item.form != "denial"]
+    hit, total = share(o.right_shown for o in positives)
+    print(
+        f"     {'right debunk shown (card or button)':<36}{rate(hit, total):>7}"
+        f"  of {total:<4} no target"
+    )
     return measures
 
 
