@@ -32,16 +32,19 @@ def group_line(row: TermGroup) -> str:
 
 
 def listing(tr: ModerationTranslator, rows: Sequence[TermGroup]) -> Reply:
-    lines = ["<b>" + escape(tr.m_("Glossary terms added by moderators")) + "</b>"]
-    if not rows:
-        lines.append(escape(tr.m_("None yet. Add a group of equivalent words, for example:")))
-    for row in rows:
-        lines.append(f"{group_line(row)} <i>({escape(when(row.added_at))})</i>")
+    """The usage first, then the groups newest first, as many as one message holds (the
+    command line lists them all: `tekser term list`)."""
+    title = escape(tr.m_("Glossary terms added by moderators"))
+    lines = [f"<b>{title}</b> ({len(rows)})" if rows else f"<b>{title}</b>"]
     if rows:
         lines.append(escape(tr.m_("Add another, for example:")))
+    else:
+        lines.append(escape(tr.m_("None yet. Add a group of equivalent words, for example:")))
     lines.append(f"<code>{escape(EXAMPLE)}</code>")
     if rows:
         lines.append(escape(tr.m_("/term remove N removes a group.")))
+    for row in reversed(rows):
+        lines.append(f"{group_line(row)} <i>({escape(when(row.added_at))})</i>")
     return Reply(fit(lines))
 
 

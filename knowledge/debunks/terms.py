@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Column
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col, func, select
 
 from knowledge.debunks.tables import utcnow
 from knowledge.matching.lexical import stems
@@ -83,7 +83,7 @@ def term_groups(session: Session) -> Sequence[TermGroup]:
 
 def add_term_group(session: Session, *, words: dict[str, list[str]], added_by: int) -> TermGroup:
     """Store a group (checked by parse_group); the caller commits."""
-    count = len(session.exec(select(TermGroup.id)).all())
+    count = session.exec(select(func.count()).select_from(TermGroup)).one()
     if count >= MAX_GROUPS:
         raise TermError("full", n=count)
     row = TermGroup(words=words, added_by=added_by)

@@ -271,3 +271,14 @@ def test_term_replies_speak_the_moderators_language() -> None:
     assert "считается названием" in terms_views.added(ru, name).text
     assert "считается названием" not in terms_views.added(ru, word).text
     assert "<b>#5</b> ru: корь · kk: қызылша" in terms_views.listing(ru, [word]).text
+
+
+def test_a_long_term_list_keeps_its_usage_and_the_newest_groups() -> None:
+    en = moderation_translator("en")
+    rows = [
+        TermGroup(id=i, words={"ru": [f"слово{i}"], "en": [f"word{i}"]}, added_by=1)
+        for i in range(1, 301)
+    ]
+    text = terms_views.listing(en, rows).text
+    assert len(text) < 4096 and "(300)" in text and "/term remove N" in text
+    assert "<b>#300</b>" in text and "<b>#1</b> " not in text and text.endswith("…")

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from handlers.moderation.terms_views import problem_text
+from knowledge.debunks import terms
 from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.debunks.terms import TermError, parse_group
 from knowledge.formats.pack import PackDebunk
@@ -123,3 +124,15 @@ def test_a_refused_group_stores_nothing(kb: KnowledgeBase, moderation: Moderatio
     assert moderation.terms.groups() == []
     with kb.session() as session:
         assert session.exec(select(AuditEvent)).all() == []
+
+
+def test_a_full_glossary_refuses_one_more_group(
+    moderation: Moderation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(terms, "MAX_GROUPS", 2)
+    moderation.terms.add(EDITOR, GROUPS[0])
+    moderation.terms.add(EDITOR, GROUPS[1])
+    with pytest.raises(TermError) as raised:
+        moderation.terms.add(EDITOR, GROUPS[2])
+    assert problem_text(raised.value) == "The base holds 2 groups already; remove one first."
+    assert len(moderation.terms.groups()) == 2
