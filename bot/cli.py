@@ -172,7 +172,9 @@ def _as_json(result: MatchResult, kb: KnowledgeBase, lang: str) -> str:
 
 def _as_card(result: MatchResult, kb: KnowledgeBase, lang: str) -> str:
     lines = [f"Query: {result.query}", f"Verdict: {result.verdict}"]
-    best = result.matches[0] if result.matches else None
+    # the card the bot would show: the first candidate decided as the verdict (a "match" verdict
+    # may come from a debunk restating the one ranked first)
+    best = next((m for m in result.matches if m.decision == result.verdict), None)
     if best is not None and result.verdict != "none":
         card = kb.card(best.slug)
         if card is not None:

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.cli import main
+from bot.cli import _as_card, main
 from knowledge.db.engines import create_engine_for, migrate
+from knowledge.debunks.cards import DebunkCard
 from knowledge.debunks.knowledge_base import KnowledgeBase
-from knowledge.matching.matcher import Matcher
+from knowledge.matching.matcher import Match, Matcher, MatchResult
 from knowledge.moderation.audit import AuditEvent
 from knowledge.moderation.roles import Moderator
 from knowledge.newsroom import api_keys
@@ -485,3 +486,23 @@ def test_export_says_how_many_debunks_it_wrote(
             written = len({review["identifier"] for review in document["dataFeedElement"]})
         assert code == 0 and written > 0
         assert out.strip() == f"Exported {written} debunks to {path}"
+
+
+def test_the_card_printed_is_the_one_the_verdict_answers_with() -> None:
+    """A "match" verdict may come from a debunk restating the one ranked first: the card printed
+    is the answered one, as the bot shows it."""
+
+    class Cards:
+        def card(self, slug: str) -> DebunkCard:
+            return DebunkCard(slug, "false", "published", {"en": f"title of {slug}"}, {"en": "no"})
+
+    result = MatchResult(
+        "q",
+        "match",
+        (
+            Match("short", 0.93, "possible", "w", "q", restates="long"),
+            Match("long", 0.95, "match", "w", "q"),
+        ),
+    )
+    printed = _as_card(result, Cards(), "en")  # type: ignore[arg-type]
+    assert "Debunk: long (false)" in printed and "Claim: title of long" in printed

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from knowledge.debunks.cards import DebunkCard
+from knowledge.debunks.checking import answer_from
 from knowledge.matching.decision import DECISION_FEATURES, SEMANTIC_CALIBRATION, Thresholds
 from knowledge.matching.matcher import ClaimText, DebunkEntry, Matcher, MatchResult
 from tests.support.embedders import hash_vectors
@@ -165,6 +167,36 @@ def test_a_debunk_entered_twice_word_for_word_is_no_rival_of_itself() -> None:
     result = matcher.match_message(title)
     assert {m.slug for m in result.matches[:2]} == {"poland", "poland-again"}
     assert [m.decision for m in result.matches[:2]] == ["match", "possible"]
+
+
+class OneClaimEmbedder(HashEmbedder):
+    """Reads every text on NATO's centre as the one claim it is (one vector), the rest apart."""
+
+    def _vectors(self, texts: Sequence[str]) -> np.ndarray:
+        return hash_vectors(["NATO centre" if "NATO" in t else t for t in texts], 64)
+
+
+def test_the_reader_gets_the_card_whichever_wording_of_one_claim_ranks_first() -> None:
+    """Of two debunks wording one claim, the ranking put the less confident first, and a reader
+    who wrote the claim word for word was asked "did you mean" with one button."""
+    matcher = Matcher(embedder=OneClaimEmbedder(), lexical_gate=None)
+    matcher.load(
+        [
+            DebunkEntry("short", "false", {"en": "NATO opened a centre in Almaty"}, ()),
+            DebunkEntry(
+                "long", "false", {"en": "NATO centre opened in Almaty, the ministry hid it"}, ()
+            ),
+            *OTHERS,
+        ]
+    )
+    result = matcher.match_message("NATO opened a centre in Almaty")
+    assert [(m.slug, m.decision, m.restates) for m in result.matches[:2]] == [
+        ("short", "possible", "long"),  # ranked first, less confident: it restates "long"
+        ("long", "match", None),
+    ]
+    assert result.verdict == "match"
+    answer = answer_from(result, lambda slug: DebunkCard(slug, "false", "published", {}, {}))
+    assert [f.card.slug for f in answer.findings] == ["long"]  # one card, no question
 
 
 class TopicEmbedder:
