@@ -534,7 +534,7 @@ def cmd_moderator(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_term(args: argparse.Namespace, settings: Settings) -> int:
     """The same groups as /term (checked, audited), by the owners' console."""
     from handlers.moderation.terms_views import problem_text
-    from knowledge.debunks.terms import LANGUAGES, TermError
+    from knowledge.debunks.terms import TermError, written
 
     with _services(settings) as services:
         terms = services.moderation.terms
@@ -550,12 +550,7 @@ def cmd_term(args: argparse.Namespace, settings: Settings) -> int:
             print(f"Removed term group #{args.group_id}.")
         else:
             for row in terms.groups():
-                words = "; ".join(
-                    f"{lang}: {', '.join(row.words[lang])}"
-                    for lang in LANGUAGES
-                    if lang in row.words
-                )
-                print(f"{row.id}\t{words}\t{row.added_at:%Y-%m-%d}")
+                print(f"{row.id}\t{written(row.words)}\t{row.added_at:%Y-%m-%d}")
     return 0
 
 

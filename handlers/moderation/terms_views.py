@@ -8,7 +8,7 @@ from html import escape
 from handlers.moderation.i18n import MN_, ModerationTranslator
 from handlers.moderation.views import fit, when
 from handlers.public.views import Reply
-from knowledge.debunks.terms import LANGUAGES, TermError, TermGroup
+from knowledge.debunks.terms import TermError, TermGroup, written
 
 EXAMPLE = "/term ru: прививка, вакцина; kk: екпе; en: vaccine"
 # what TermError's codes say (the English is also the command line's, bot/cli.py)
@@ -27,8 +27,7 @@ PROBLEMS = {
 
 def group_line(row: TermGroup) -> str:
     """`#3 ru: прививка, вакцина · kk: екпе · en: vaccine`, escaped."""
-    parts = [f"{lang}: {', '.join(row.words[lang])}" for lang in LANGUAGES if lang in row.words]
-    return f"<b>#{row.id}</b> " + escape(" · ".join(parts))
+    return f"<b>#{row.id}</b> " + escape(written(row.words, " · "))
 
 
 def listing(tr: ModerationTranslator, rows: Sequence[TermGroup]) -> Reply:

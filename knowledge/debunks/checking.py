@@ -6,6 +6,7 @@ These functions block (matching is CPU work, cards are database reads): the bot 
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -68,6 +69,7 @@ def answer_from(result: MatchResult, card_for: Callable[[str], DebunkCard | None
         wanted, limit = [], 0
     slugs = {m.slug for m in wanted}
 
+    @functools.cache  # a restatement's check reads the card of the debunk it restates
     def published(slug: str) -> DebunkCard | None:
         card = card_for(slug)
         return card if card is not None and card.status == "published" else None

@@ -76,6 +76,13 @@ def parse_group(text: str) -> dict[str, list[str]]:
     return group
 
 
+def written(words: dict[str, list[str]], separator: str = "; ") -> str:
+    """A group as moderators write it (``ru: a, b; kk: c; en: d``), its languages in order."""
+    return separator.join(
+        f"{lang}: {', '.join(words[lang])}" for lang in LANGUAGES if lang in words
+    )
+
+
 def term_groups(session: Session) -> Sequence[TermGroup]:
     """Every stored group, oldest first (the order the glossary reads them in)."""
     return session.exec(select(TermGroup).order_by(col(TermGroup.id))).all()
