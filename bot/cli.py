@@ -187,10 +187,17 @@ def _as_card(result: MatchResult, kb: KnowledgeBase, lang: str) -> str:
                 f"Source: {s.title or s.publisher}" + (f" <{s.url}>" if s.url else "")
                 for s in card.sources
             ]
-    for rank, match in enumerate(result.matches, start=1):
-        restates = f"  (restates {match.restates})" if match.restates else ""
-        lines.append(f"  {rank}. {match.slug}  score={match.score:.3f}  {match.decision}{restates}")
+    lines += [
+        _ranked_line(rank, m.slug, m.score, m.decision, m.restates)
+        for rank, m in enumerate(result.matches, start=1)
+    ]
     return "\n".join(lines)
+
+
+def _ranked_line(rank: int, slug: str, score: float, decision: str, restates: str | None) -> str:
+    """One candidate of the ranked list, as `tekser check` prints it for a text or a picture."""
+    note = f"  (restates {restates})" if restates else ""
+    return f"  {rank}. {slug}  score={score:.3f}  {decision}{note}"
 
 
 def _seed_if_empty(kb: KnowledgeBase) -> None:
@@ -242,11 +249,10 @@ def _picture_card(payload: dict[str, Any]) -> str:
     picture = payload.get("picture")
     if picture:
         lines.append(f"A copy of {picture['name'] or 'a picture'} attached to {picture['slug']}")
-    for rank, match in enumerate(payload["matches"], start=1):
-        restates = f"  (restates {match['restates']})" if match.get("restates") else ""
-        lines.append(
-            f"  {rank}. {match['slug']}  score={match['score']:.3f}  {match['decision']}{restates}"
-        )
+    lines += [
+        _ranked_line(rank, m["slug"], m["score"], m["decision"], m.get("restates"))
+        for rank, m in enumerate(payload["matches"], start=1)
+    ]
     return "\n".join(lines)
 
 

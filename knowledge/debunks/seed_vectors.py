@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -79,7 +79,7 @@ def embed_seed_pack() -> tuple[str, dict[str, np.ndarray]]:
     return embedder.model_id, cache.stored
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main() -> int:
     model_id, vectors = embed_seed_pack()
     write_seed_vectors(SEED_VECTORS, model_id, vectors)
     print(f"{SEED_VECTORS}: {len(vectors)} vectors of {model_id}", file=sys.stderr)

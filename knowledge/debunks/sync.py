@@ -197,18 +197,19 @@ class DebunkSync:
         baseline = self._baseline or ()
         # the glossary's part of the version moves apart: its change needs no index reload
         glossary_moved = version[GLOSSARY_PART] != baseline[GLOSSARY_PART]
-        if GLOSSARY_CHANGED in slugs or glossary_moved:
-            slugs.discard(GLOSSARY_CHANGED)
-            self.kb.reload_glossary(announce=False)
-            self.glossary_reloads += 1
+        glossary_changed = GLOSSARY_CHANGED in slugs or glossary_moved
+        slugs.discard(GLOSSARY_CHANGED)
         if RELOAD_ALL in slugs or len(slugs) > BULK_REFRESH:
-            self._reload("bulk change")
-        elif slugs:
+            self._reload("bulk change")  # reads the glossary too
+        elif not slugs and version[: GLOSSARY_PART.start] != baseline[: GLOSSARY_PART.start]:
+            self._reload("the base changed without a notification")
+        else:
+            if glossary_changed:
+                self.kb.reload_glossary(announce=False)
+                self.glossary_reloads += 1
             for slug in sorted(slugs):
                 self.kb.refresh(slug, announce=False)
                 self.refreshes += 1
-        elif version[: GLOSSARY_PART.start] != baseline[: GLOSSARY_PART.start]:
-            self._reload("the base changed without a notification")
         self._baseline = version
 
     def _reload(self, why: str) -> None:
